@@ -1,0 +1,121 @@
+"""From per-file results to submissions: merge documents, group loose files by what they name."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import defaultdict
+
+from .config import Rules
+from .discover import SubmissionInput
+from .model import ExtractedDocument, FileProblem, FileResult, SourceFile, Submission
+from .safety import sanitize_name, unique_name
+
+# When one submission holds the same attachment twice (a DOCX and its PDF, say), values are taken
+# from the most faithful format first and missing ones filled from the others.
+FORMAT_RANK = {"docx": 0, "doc": 1, "pdf": 2}
+
+
+def normalise_name(text: str | None) -> str:
+    """Scenario/unit names compared ignoring width, spaces and quote-like brackets."""
+    if not text:
+        return ""
+    text = unicodedata.normalize("NFKC", text)
+    return re.sub(r"[\s《》〈〉“”\"'‘’「」『』()（）]", "", text)
+
+
+def _rank(src: SourceFile) -> tuple[int, int]:
+    return (1 if src.ocr else 0, FORMAT_RANK.get(src.format, 9))
+
+
+def merge_documents(docs: list[tuple[SourceFile, ExtractedDocument]]) -> tuple[dict, dict]:
+    fields: dict = {}
+    provenance: dict = {}
+    for _src, doc in sorted(docs, key=lambda sd: _rank(sd[0])):
+        for key, value in doc.fields.items():
+            if key not in fields or fields[key] in (None, "", [], {}):
+                fields[key] = value
+                if key in doc.provenance:
+                    provenance[key] = doc.provenance[key]
+            elif isinstance(fields[key], dict) and isinstance(value, dict):
+                for k2, v2 in value.items():  # sections: fill empty ones from other files
+                    if not fields[key].get(k2) and v2:
+                        fields[key][k2] = v2
+    return fields, provenance
+
+
+def build_submission(sub_id: str, origin: str, grouping: str, results: list[FileResult],
+                     extra_problems: list[FileProblem]) -> Submission:
+    sub = Submission(submission_id=sub_id, origin=origin, grouping=grouping)
+    docs: list[tuple[SourceFile, ExtractedDocument]] = []
+    for res in results:
+        sub.files.append(res.source)
+        sub.notes.extend(res.notes)
+        for p in res.problems:
+            p.file = p.file or res.source.path
+            sub.file_problems.append(p)
+        for doc in res.documents:
+            docs.append((res.source, doc))
+            sub.documents.append(doc)
+            sub.notes.extend(doc.notes)
+            sub.images.extend(doc.images)
+    sub.file_problems.extend(extra_problems)
+    sub.fields, sub.provenance = merge_documents(docs)
+    return sub
+
+
+def assemble(inputs: list[SubmissionInput], results: dict[tuple[int, int], FileResult], rules: Rules) -> list[Submission]:
+    """`results` maps (submission index, file index) to the file's result."""
+    taken = {s.submission_id.casefold() for s in inputs if s.origin != "loose"}
+    subs: list[Submission] = []
+    loose: list[tuple[SubmissionInput, FileResult | None, list[FileProblem]]] = []
+    for si, sin in enumerate(inputs):
+        file_results: list[FileResult] = []
+        extra: list[FileProblem] = []
+        for fi, f in enumerate(sin.files):
+            if f.problem is not None:
+                extra.append(FileProblem(f.problem.rule, f.problem.reason, file=f.rel_path))
+                file_results.append(FileResult(SourceFile(f.rel_path, f.rel_path.rsplit(".", 1)[-1].lower(), size=f.size)))
+            elif (si, fi) in results:
+                file_results.append(results[(si, fi)])
+        if sin.origin == "loose":
+            loose.append((sin, file_results[0] if file_results else None, extra))
+            continue
+        grouping = "文件夹" if sin.origin == "folder" else "压缩包"
+        subs.append(build_submission(sin.submission_id, sin.origin, f"按{grouping}「{sin.source_name}」归组", file_results, extra))
+    subs.extend(_group_loose(loose, taken))
+    return sorted(subs, key=lambda s: s.submission_id)
+
+
+def _group_loose(loose, taken: set[str]) -> list[Submission]:
+    """Loose files: a form opens a group keyed by its scenario name; letters join the form they name."""
+    groups: dict[str, list] = defaultdict(list)
+    titles: dict[str, tuple[str, str]] = {}
+    singles: list = []
+    for sin, res, extra in loose:
+        forms = [d for d in (res.documents if res else []) if d.kind == "form"]
+        letters = [d for d in (res.documents if res else []) if d.kind == "letter"]
+        if forms and forms[0].fields.get("scenario_name"):
+            key = normalise_name(forms[0].fields["scenario_name"])
+            groups[key].append((sin, res, extra))
+            titles.setdefault(key, (forms[0].fields.get("lead_unit_name") or "", forms[0].fields["scenario_name"]))
+        elif letters and letters[0].fields.get("letter_scenario_name"):
+            groups[normalise_name(letters[0].fields["letter_scenario_name"])].append((sin, res, extra))
+        else:
+            singles.append((sin, res, extra))
+    out: list[Submission] = []
+    for key, members in sorted(groups.items()):
+        unit, scenario = titles.get(key, ("", ""))
+        if scenario:
+            base = f"{unit}-{scenario}" if unit else scenario
+        else:  # letters whose form is not among the loose files
+            base = members[0][0].submission_id
+        sub_id = unique_name(sanitize_name(normalise_name(base) if not scenario else base), taken)
+        names = "、".join(m[0].source_name for m in members)
+        grouping = f"批次顶层散放文件，按文件内容中的场景名称「{scenario or key}」归组: {names}"
+        out.append(build_submission(sub_id, "loose", grouping, [m[1] for m in members if m[1]], [p for m in members for p in m[2]]))
+    for sin, res, extra in singles:
+        sub_id = unique_name(sin.submission_id, taken)
+        grouping = f"批次顶层散放文件「{sin.source_name}」，未能从内容识别场景名称，单独成组"
+        out.append(build_submission(sub_id, "loose", grouping, [res] if res else [], extra))
+    return out

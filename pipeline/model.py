@@ -1,0 +1,210 @@
+"""The typed document model shared by every stage.
+
+Data flows one way: a format backend turns a file into a `Layout` (plain blocks of text with
+provenance), the shared field logic turns a layout into `ExtractedDocument`s, the engine groups
+documents into `Submission`s, validators add `Finding`s, and reporters read the `BatchResult`.
+Everything here is plain data: picklable (for worker processes and the cache) and serialisable
+to the JSON contract in `pipeline/schema/results.schema.json`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+Severity = Literal["error", "warning", "info"]
+DocumentKind = Literal["form", "letter"]
+FileKind = Literal["form", "letter", "both", "unknown"]
+Status = Literal["pass", "warn", "fail"]
+
+SEVERITY_ORDER = {"info": 0, "warning": 1, "error": 2}
+
+
+@dataclass(frozen=True)
+class Provenance:
+    """Where a value came from: file, and page / table cell / paragraph / bbox where known."""
+
+    file: str
+    page: int | None = None
+    table: int | None = None
+    row: int | None = None
+    col: int | None = None
+    paragraph: int | None = None
+    bbox: tuple[float, float, float, float] | None = None
+    ocr: bool = False
+    confidence: float | None = None
+
+    def describe(self) -> str:
+        """A short Chinese location for reviewers, e.g. `第2页 表1 第3行第2列`."""
+        parts: list[str] = []
+        if self.page is not None:
+            parts.append(f"第{self.page}页")
+        if self.table is not None:
+            parts.append(f"表{self.table + 1}")
+        if self.row is not None and self.col is not None:
+            parts.append(f"第{self.row + 1}行第{self.col + 1}列")
+        elif self.paragraph is not None:
+            parts.append(f"第{self.paragraph + 1}段")
+        if self.ocr:
+            conf = f"，置信度{self.confidence:.2f}" if self.confidence is not None else ""
+            parts.append(f"(OCR识别{conf})")
+        return " ".join(parts)
+
+
+BlockKind = Literal["cell", "paragraph", "line"]
+
+
+@dataclass
+class Block:
+    """One logical piece of text in reading order.
+
+    A table cell (a merged cell is one block), a paragraph, or an OCR/PDF text line. Checkboxes
+    are already decoded by the format backend into the canonical glyphs ☑ (checked) and ☐
+    (unchecked), placed where the box stood, so the shared field logic never sees encodings.
+    """
+
+    text: str
+    kind: BlockKind
+    prov: Provenance
+    new_row: bool = False  # first cell of a table row (cells only)
+    row_span: int = 1
+    col_span: int = 1
+
+
+@dataclass
+class ImageInfo:
+    """An image found in a document (DOCX picture, PDF image, or a seal-like region of a scan)."""
+
+    prov: Provenance
+    width: int
+    height: int
+    red_ratio: float
+    near_seal_label: bool = False
+    looks_like_seal: bool = False
+    crop_png_b64: str | None = None  # small PNG for the report
+
+
+@dataclass
+class Note:
+    """Something the extractor could not decide and wants a reviewer to see (not a rule)."""
+
+    message: str  # Chinese
+    prov: Provenance | None = None
+
+
+@dataclass
+class Layout:
+    """What a format backend hands to the shared field logic."""
+
+    file: str
+    format: str
+    pages: int | None = None
+    blocks: list[Block] = field(default_factory=list)
+    images: list[ImageInfo] = field(default_factory=list)
+    notes: list[Note] = field(default_factory=list)
+    ocr: bool = False
+    ocr_confidence: float | None = None
+
+
+@dataclass
+class ExtractedDocument:
+    """One attachment read from a file: 附件1 (form) or 附件2 (letter)."""
+
+    kind: DocumentKind
+    file: str
+    fields: dict[str, Any] = field(default_factory=dict)
+    provenance: dict[str, Provenance] = field(default_factory=dict)
+    notes: list[Note] = field(default_factory=list)
+    images: list[ImageInfo] = field(default_factory=list)
+
+
+@dataclass
+class FileProblem:
+    """A file-level problem found while reading (turned into a finding by the validator)."""
+
+    rule: str  # FILE_UNREADABLE, FILE_ENCRYPTED, FILE_UNSUPPORTED, OCR_UNAVAILABLE
+    reason: str  # Chinese, shown to the reviewer
+    page: int | None = None
+    file: str | None = None  # path inside the submission; set when assembled
+
+
+@dataclass
+class SourceFile:
+    path: str  # path inside the submission (folder or zip)
+    format: str
+    kind: FileKind = "unknown"
+    pages: int | None = None
+    ocr: bool = False
+    sha256: str | None = None
+    size: int | None = None
+
+
+@dataclass
+class FileResult:
+    """Everything extraction learned from one file."""
+
+    source: SourceFile
+    documents: list[ExtractedDocument] = field(default_factory=list)
+    problems: list[FileProblem] = field(default_factory=list)
+    notes: list[Note] = field(default_factory=list)
+    seconds: float = 0.0
+
+
+@dataclass
+class Evidence:
+    file: str | None = None
+    page: int | None = None
+    location: str | None = None  # Chinese description of the place (table cell, paragraph)
+    excerpt: str | None = None
+
+
+@dataclass
+class Finding:
+    rule: str
+    severity: Severity
+    field: str | None
+    message: str  # Chinese
+    evidence: Evidence = field(default_factory=Evidence)
+    details: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Submission:
+    submission_id: str
+    origin: Literal["folder", "zip", "loose"]
+    grouping: str  # Chinese: how the files were grouped into this submission
+    files: list[SourceFile] = field(default_factory=list)
+    fields: dict[str, Any] = field(default_factory=dict)
+    provenance: dict[str, Provenance] = field(default_factory=dict)
+    findings: list[Finding] = field(default_factory=list)
+    notes: list[Note] = field(default_factory=list)
+    images: list[ImageInfo] = field(default_factory=list)
+    coverage: dict[str, Any] = field(default_factory=dict)
+    status: Status = "pass"
+    # Inputs of validation, not written to results.json: the documents as read, and file problems.
+    documents: list[ExtractedDocument] = field(default_factory=list)
+    file_problems: list[FileProblem] = field(default_factory=list)
+
+    def compute_status(self) -> Status:
+        worst = max((SEVERITY_ORDER[f.severity] for f in self.findings), default=0)
+        self.status = "fail" if worst == 2 else "warn" if worst == 1 else "pass"
+        return self.status
+
+
+@dataclass
+class BatchResult:
+    run: dict[str, Any]
+    submissions: list[Submission]
+    expectations: dict[str, Any] | None = None
+
+
+def to_jsonable(obj: Any) -> Any:
+    """Dataclasses → dicts, tuples → lists; the JSON form of the model."""
+    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+        return {f.name: to_jsonable(getattr(obj, f.name)) for f in dataclasses.fields(obj)}
+    if isinstance(obj, dict):
+        return {str(k): to_jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [to_jsonable(v) for v in obj]
+    return obj

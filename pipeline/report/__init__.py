@@ -1,0 +1,55 @@
+"""Reports: every output renders from the same `BatchResult`, written atomically into OUT."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from ..config import Rules
+from ..model import BatchResult, Submission, to_jsonable
+
+# Inputs of validation that are not part of the results contract.
+_INTERNAL = {"documents", "file_problems"}
+
+
+def submission_json(sub: Submission) -> dict[str, Any]:
+    data = to_jsonable(sub)
+    for key in _INTERNAL:
+        data.pop(key, None)
+    return data
+
+
+def results_json(result: BatchResult) -> dict[str, Any]:
+    return {"run": result.run, "submissions": [submission_json(s) for s in result.submissions]}
+
+
+def atomic_write_bytes(path: Path, data: bytes) -> None:
+    """Write to a temp file beside `path`, then rename: a killed run leaves the old file intact."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def write_outputs(result: BatchResult, out_dir: Path, rules: Rules) -> dict[str, Path]:
+    """Write results.json, expectations.json, consolidated.xlsx, index.html and reports/."""
+    from .html import write_html
+    from .xlsx import write_xlsx
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    paths = {"results": out_dir / "results.json"}
+    data = results_json(result)
+    atomic_write_bytes(paths["results"], json.dumps(data, ensure_ascii=False, indent=1).encode("utf-8"))
+    paths["expectations"] = out_dir / "expectations.json"
+    atomic_write_bytes(paths["expectations"], json.dumps(result.expectations or {}, ensure_ascii=False, indent=1).encode("utf-8"))
+    paths["xlsx"] = write_xlsx(data, out_dir, rules)
+    paths.update(write_html(data, out_dir, rules))
+    return paths
