@@ -1,0 +1,1 @@
+"""Generator of the sample batch: blank templates, filled submissions and expected results."""
