@@ -1,13 +1,545 @@
-"""Backend stub (docx); replaced by its extraction issue."""
+"""DOCX backend: the OOXML of word/document.xml → a `Layout` of blocks in reading order.
+
+We walk the XML with lxml ourselves instead of going through python-docx objects, because what
+matters here is exactly what python-docx hides: `<w:sym>` runs, content-control and legacy
+form-field checkboxes, text boxes, fields, and merged cells (python-docx repeats a merged cell at
+every grid position). One parse per file; every checkbox leaves this module as ☑ or ☐.
+"""
 
 from __future__ import annotations
 
+import io
+import posixpath
+import re
+import zipfile
+import zlib
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..model import Layout
+from lxml import etree
+
+from ..model import Block, ImageInfo, Layout, Note, Provenance
+from . import checkbox
+
+W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+W14_NS = "http://schemas.microsoft.com/office/word/2010/wordml"
+MC_NS = "http://schemas.openxmlformats.org/markup-compatibility/2006"
+A_NS = "http://schemas.openxmlformats.org/drawingml/2006/main"
+R_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+V_NS = "urn:schemas-microsoft-com:vml"
+M_NS = "http://schemas.openxmlformats.org/officeDocument/2006/math"
+PKG_REL_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
+OFFICE_DOC_REL = "/officeDocument"
+IMAGE_REL = "/image"
+
+
+def _w(tag: str) -> str:
+    return f"{{{W_NS}}}{tag}"
+
+
+P, R, T, TBL, TR, TC = _w("p"), _w("r"), _w("t"), _w("tbl"), _w("tr"), _w("tc")
+SDT, SDT_PR, SDT_CONTENT = _w("sdt"), _w("sdtPr"), _w("sdtContent")
+TAB, PTAB, BR, CR, SYM = _w("tab"), _w("ptab"), _w("br"), _w("cr"), _w("sym")
+FLD_CHAR, INSTR_TEXT, FLD_SIMPLE, FF_DATA = _w("fldChar"), _w("instrText"), _w("fldSimple"), _w("ffData")
+DRAWING, PICT, OBJECT = _w("drawing"), _w("pict"), _w("object")
+RPR, RFONTS, TC_PR, TR_PR = _w("rPr"), _w("rFonts"), _w("tcPr"), _w("trPr")
+NO_BREAK_HYPHEN = _w("noBreakHyphen")
+ALT_CONTENT, MC_CHOICE, MC_FALLBACK = f"{{{MC_NS}}}AlternateContent", f"{{{MC_NS}}}Choice", f"{{{MC_NS}}}Fallback"
+TXBX_CONTENT = _w("txbxContent")
+W_VAL, W_FONT, W_CHAR = _w("val"), _w("font"), _w("char")
+W14_CHECKBOX, W14_CHECKED, W14_VAL = f"{{{W14_NS}}}checkbox", f"{{{W14_NS}}}checked", f"{{{W14_NS}}}val"
+SHOWING_PLACEHOLDER = _w("showingPlcHdr")
+FONT_ATTRS = tuple(_w(a) for a in ("ascii", "hAnsi", "eastAsia", "cs"))
+R_EMBED, R_ID = f"{{{R_NS}}}embed", f"{{{R_NS}}}id"
+M_T = f"{{{M_NS}}}t"
+# Containers whose children are read as if they stood in their parent.
+INLINE_WRAPPERS = frozenset(_w(t) for t in ("hyperlink", "smartTag", "ins", "fldSimple", "customXml", "bdo", "dir", "moveTo"))
+BLOCK_WRAPPERS = frozenset(_w(t) for t in ("customXml", "ins", "moveTo"))
+SKIPPED = frozenset(_w(t) for t in ("del", "moveFrom", "pPr", "rPr", "proofErr", "bookmarkStart", "bookmarkEnd"))
+
+# Safe parsing of untrusted XML: no entities, no network, no huge trees.
+_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False, remove_comments=True,
+                          remove_pis=True, load_dtd=False)
+# Images bigger than this (pixels) are not decoded for the seal check.
+_MAX_IMAGE_PIXELS = 40_000_000
+# Red share is measured on a copy no larger than this (px): a DOCX seal is a picture of the stamp.
+_RATIO_SIDE = 256
+# Report thumbnails only for pictures with some red (a seal candidate), to keep results small.
+_THUMB_MIN_RED = 0.01
+
+
+def parse_xml(data: bytes) -> etree._Element:
+    """Parse one XML part with the hardened parser (shared with other OOXML readers)."""
+    return etree.fromstring(data, _PARSER)
 
 
 def read_docx(path: Path, display: str, options) -> Layout:
+    """Read a .docx file; raises ExtractionError for files that are not readable Word documents."""
     from . import ExtractionError
 
-    raise ExtractionError("FILE_UNREADABLE", "尚未支持此格式")
+    try:
+        zf = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, ValueError) as exc:
+        raise ExtractionError("FILE_UNREADABLE", f"文件已损坏或不完整，无法作为 Word 文档（DOCX）打开（{type(exc).__name__}）") from exc
+    with zf:
+        try:
+            return _read_package(zf, display, options, fmt="docx")
+        except ExtractionError:
+            raise
+        except (zipfile.BadZipFile, zlib.error, EOFError, KeyError) as exc:
+            raise ExtractionError("FILE_UNREADABLE", f"文件已损坏或不完整，DOCX 内部数据无法解压（{type(exc).__name__}）") from exc
+        except etree.XMLSyntaxError as exc:
+            raise ExtractionError("FILE_UNREADABLE", f"DOCX 内部 XML 损坏，无法解析：{str(exc)[:120]}") from exc
+
+
+def _main_part(zf: zipfile.ZipFile) -> str | None:
+    names = set(zf.namelist())
+    if "_rels/.rels" in names:
+        try:
+            root = parse_xml(zf.read("_rels/.rels"))
+            for rel in root.iter(f"{{{PKG_REL_NS}}}Relationship"):
+                if rel.get("Type", "").endswith(OFFICE_DOC_REL):
+                    target = rel.get("Target", "").lstrip("/")
+                    if target in names:
+                        return target
+        except etree.XMLSyntaxError:
+            pass
+    return "word/document.xml" if "word/document.xml" in names else None
+
+
+def _read_package(zf: zipfile.ZipFile, display: str, options, fmt: str) -> Layout:
+    from . import ExtractionError
+
+    part = _main_part(zf)
+    if part is None:
+        raise ExtractionError("FILE_UNREADABLE", "压缩包中没有 word/document.xml，不是 Word 文档（DOCX）")
+    limit = options.limits.max_docx_part_mb * 2**20
+    info = zf.getinfo(part)
+    if info.file_size > limit:
+        raise ExtractionError(
+            "FILE_UNREADABLE", f"DOCX 正文部分解压后 {info.file_size / 2**20:.0f} MB，超过上限 {options.limits.max_docx_part_mb} MB，未读取")
+    root = parse_xml(zf.read(part))
+    body = root.find(_w("body"))
+    if body is None:
+        raise ExtractionError("FILE_UNREADABLE", "DOCX 正文缺少 w:body，无法读取")
+    walker = _Walker(display, _Package(zf, part, limit, options.seal))
+    walker.body(body)
+    # Pages stay unknown: a DOCX is not paginated until rendered (docProps/app.xml is often stale).
+    return Layout(file=display, format=fmt, pages=None, blocks=walker.blocks, images=walker.images, notes=walker.notes)
+
+
+class _Package:
+    """Relationships and image parts of the main document, read on demand and only once."""
+
+    def __init__(self, zf: zipfile.ZipFile, part: str, limit: int, seal: tuple[float, int] | None):
+        self.zf = zf
+        self.limit = limit
+        self.seal = seal
+        self.base = posixpath.dirname(part)
+        self._rels: dict[str, str] | None = None
+        self._rels_part = posixpath.join(self.base, "_rels", posixpath.basename(part) + ".rels")
+        self._images: dict[str, tuple[int, int, float, bool, str | None] | None] = {}
+
+    def rels(self) -> dict[str, str]:
+        if self._rels is None:
+            self._rels = {}
+            try:
+                root = parse_xml(self.zf.read(self._rels_part))
+            except (KeyError, etree.XMLSyntaxError):
+                return self._rels
+            for rel in root.iter(f"{{{PKG_REL_NS}}}Relationship"):
+                if rel.get("TargetMode") == "External" or not rel.get("Type", "").endswith(IMAGE_REL):
+                    continue
+                target = rel.get("Target", "")
+                name = target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join(self.base, target))
+                self._rels[rel.get("Id", "")] = name
+        return self._rels
+
+    def image(self, rid: str) -> tuple[int, int, float, bool, str | None] | None:
+        """(width, height, red share, looks like a seal, thumbnail) of an image part, or None.
+
+        In a DOCX the seal is its own picture, so the whole picture's red share and size decide
+        ([seal] min_red_ratio, min_size_px); no search for a stamp inside a page is needed.
+        """
+        name = self.rels().get(rid)
+        if name is None:
+            return None
+        if name not in self._images:
+            self._images[name] = self._analyse(name)
+        return self._images[name]
+
+    def _analyse(self, name: str) -> tuple[int, int, float, bool, str | None] | None:
+        import numpy as np
+        from PIL import Image
+
+        from .seal import red_mask, to_rgb
+
+        try:
+            info = self.zf.getinfo(name)
+        except KeyError:
+            return None
+        if info.file_size > self.limit:
+            return None
+        try:
+            img = Image.open(io.BytesIO(self.zf.read(name)))
+            width, height = img.size
+        except Exception:  # noqa: BLE001 - not a picture format Pillow knows: the document is still readable
+            return None
+        if width * height > _MAX_IMAGE_PIXELS:
+            return width, height, 0.0, False, None
+        try:
+            img.draft("RGB", (_RATIO_SIDE, _RATIO_SIDE))  # JPEG: decode at a reduced scale, much faster
+            img.thumbnail((_RATIO_SIDE, _RATIO_SIDE))
+            small = to_rgb(img)
+            ratio = float(red_mask(np.asarray(small)).mean())
+        except Exception:  # noqa: BLE001 - EMF/WMF cannot be rendered here; size is still known
+            return width, height, 0.0, False, None
+        min_red, min_size = self.seal or _default_seal()
+        seal = ratio >= min_red and min(width, height) >= min_size
+        thumb = _thumbnail_b64(small) if seal or ratio >= _THUMB_MIN_RED else None
+        return width, height, ratio, seal, thumb
+
+
+def _thumbnail_b64(img, max_side: int = 96) -> str:
+    """A small PNG of a picture for the report (fast settings: it is only looked at)."""
+    import base64
+
+    thumb = img.copy()
+    thumb.thumbnail((max_side, max_side))
+    buf = io.BytesIO()
+    thumb.save(buf, format="PNG", compress_level=6)
+    return base64.b64encode(buf.getvalue()).decode("ascii")
+
+
+def _default_seal() -> tuple[float, int]:
+    """[seal] thresholds of the packaged rules, for callers that did not pass their own."""
+    from ..config import load_rules
+
+    seal = load_rules().raw["seal"]
+    return float(seal["min_red_ratio"]), int(seal["min_size_px"])
+
+
+@dataclass
+class _Inline:
+    """What one paragraph (or a cell's paragraphs) yields besides its text."""
+
+    parts: list[str] = field(default_factory=list)
+    boxes: list[str] = field(default_factory=list)  # text-box paragraphs
+    images: list[str] = field(default_factory=list)  # relationship ids
+    unknown: list[str] = field(default_factory=list)  # undecodable symbol descriptions
+
+
+class _Walker:
+    def __init__(self, display: str, pkg: _Package):
+        self.display = display
+        self.pkg = pkg
+        self.blocks: list[Block] = []
+        self.images: list[ImageInfo] = []
+        self.notes: list[Note] = []
+        self.n_tables = 0
+        self.n_paragraphs = 0
+        self.fields: list[dict] = []  # open complex fields (begin … end), innermost last
+
+    # Block level -------------------------------------------------------------------------------
+
+    def body(self, body: etree._Element) -> None:
+        for child in body:
+            self.block_level(child)
+
+    def block_level(self, el: etree._Element) -> None:
+        tag = el.tag
+        if tag == P:
+            self.body_paragraph(el)
+        elif tag == TBL:
+            self.table(el)
+        elif tag == SDT:
+            content = el.find(SDT_CONTENT)
+            if content is not None:
+                for child in content:
+                    self.block_level(child)
+        elif tag in BLOCK_WRAPPERS:
+            for child in el:
+                self.block_level(child)
+        elif tag == ALT_CONTENT:
+            branch = _alt_branch(el)
+            if branch is not None:
+                for child in branch:
+                    self.block_level(child)
+
+    def paragraph(self, p: etree._Element, acc: _Inline) -> None:
+        if any(f["hide"] for f in self.fields):  # a checkbox field never runs past its paragraph
+            self.fields = [f for f in self.fields if not f["hide"]]
+        self.inline(p, acc)
+
+    def body_paragraph(self, p: etree._Element) -> None:
+        prov = Provenance(file=self.display, paragraph=self.n_paragraphs)
+        self.n_paragraphs += 1
+        acc = _Inline()
+        self.paragraph(p, acc)
+        text = checkbox.canonicalize("".join(acc.parts))
+        if text.strip():
+            self.blocks.append(Block(text, "paragraph", prov))
+        for box in acc.boxes:
+            box = checkbox.canonicalize(box)
+            if box.strip():
+                self.blocks.append(Block(box, "paragraph", prov))
+        self.finish(acc, prov)
+
+    def finish(self, acc: _Inline, prov: Provenance) -> None:
+        for rid in acc.images:
+            info = self.pkg.image(rid)
+            if info is None:
+                continue
+            width, height, ratio, seal, thumb = info
+            self.images.append(ImageInfo(prov=prov, width=width, height=height, red_ratio=ratio,
+                                         looks_like_seal=seal, crop_png_b64=thumb))
+        for what in dict.fromkeys(acc.unknown):
+            self.notes.append(Note(f"无法识别的符号（{what}），可能是勾选框，请人工核对该处的勾选状态", prov))
+
+    def table(self, tbl: etree._Element) -> None:
+        t = self.n_tables
+        self.n_tables += 1
+        origin: dict[int, Block] = {}  # grid column → block of the cell that starts a vertical merge
+        for r, tr in enumerate(_rows(tbl)):
+            col = _int_val(tr.find(f"{TR_PR}/{_w('gridBefore')}"), 0)
+            first = True
+            for tc in _cells(tr):
+                pr = tc.find(TC_PR)
+                span = max(1, _int_val(pr.find(_w("gridSpan")) if pr is not None else None, 1))
+                vmerge = pr.find(_w("vMerge")) if pr is not None else None
+                hmerge = pr.find(_w("hMerge")) if pr is not None else None
+                if hmerge is not None and hmerge.get(W_VAL, "continue") == "continue" and not first:
+                    col += span
+                    continue
+                if vmerge is not None and vmerge.get(W_VAL, "continue") == "continue" and col in origin:
+                    origin[col].row_span += 1
+                    col += span
+                    continue
+                prov = Provenance(file=self.display, table=t, row=r, col=col)
+                acc = _Inline()
+                nested: list[etree._Element] = []
+                lines: list[str] = []
+                for child in _cell_content(tc):
+                    if child.tag == P:
+                        before = len(acc.parts)
+                        self.paragraph(child, acc)
+                        lines.append("".join(acc.parts[before:]))
+                    elif child.tag == TBL:
+                        nested.append(child)
+                lines.extend(acc.boxes)
+                block = Block(checkbox.canonicalize("\n".join(lines)), "cell", prov, new_row=first, col_span=span)
+                self.blocks.append(block)
+                first = False
+                origin[col] = block
+                self.finish(acc, prov)
+                for inner in nested:
+                    self.table(inner)
+                col += span
+
+    # Inline level ------------------------------------------------------------------------------
+
+    def inline(self, el: etree._Element, acc: _Inline) -> None:
+        for child in el:
+            tag = child.tag
+            if tag == R:
+                self.run(child, acc)
+            elif tag in INLINE_WRAPPERS:
+                self.inline(child, acc)
+            elif tag == SDT:
+                self.inline_sdt(child, acc)
+            elif tag == ALT_CONTENT:
+                branch = _alt_branch(child)
+                if branch is not None:
+                    self.inline(branch, acc)
+            elif tag in SKIPPED:
+                continue
+            elif isinstance(tag, str) and tag.startswith(f"{{{M_NS}}}"):
+                acc.parts.extend(t.text or "" for t in child.iter(M_T))
+
+    def inline_sdt(self, sdt: etree._Element, acc: _Inline) -> None:
+        pr = sdt.find(SDT_PR)
+        if pr is not None:
+            box = pr.find(W14_CHECKBOX)
+            if box is not None:
+                checked = box.find(W14_CHECKED)
+                state = checkbox.content_control_state(checked.get(W14_VAL) if checked is not None else None)
+                acc.parts.append(checkbox.CHECKED if state else checkbox.UNCHECKED)
+                return
+            if pr.find(SHOWING_PLACEHOLDER) is not None:
+                return  # the prompt text of an empty content control is not applicant text
+        content = sdt.find(SDT_CONTENT)
+        if content is not None:
+            self.inline(content, acc)
+
+    def run(self, r: etree._Element, acc: _Inline) -> None:
+        fonts = None
+        for child in r:
+            tag = child.tag
+            if tag == T:
+                if self.fields and self.fields[-1]["hide"]:
+                    continue
+                text = child.text or ""
+                if not text:
+                    continue
+                if fonts is None:
+                    fonts = _symbol_font(r)
+                acc.parts.append(self.decode_text(text, fonts or None, acc) if fonts or _has_pua(text) else text)
+            elif tag in (TAB, PTAB):
+                acc.parts.append("\t")
+            elif tag in (BR, CR):
+                acc.parts.append("\n")
+            elif tag == NO_BREAK_HYPHEN:
+                acc.parts.append("-")
+            elif tag == SYM:
+                self.symbol(child, acc)
+            elif tag == FLD_CHAR:
+                self.field_char(child, acc)
+            elif tag == INSTR_TEXT:
+                if self.fields:
+                    self.fields[-1]["instr"] += child.text or ""
+            elif tag in (DRAWING, PICT, OBJECT):
+                self.graphic(child, acc)
+            elif tag == ALT_CONTENT:
+                branch = _alt_branch(child)
+                if branch is not None:
+                    for g in branch:
+                        if g.tag in (DRAWING, PICT, OBJECT):
+                            self.graphic(g, acc)
+
+    def decode_text(self, text: str, font: str | None, acc: _Inline) -> str:
+        out = []
+        for ch in text:
+            cp = ord(ch)
+            if ch.isspace() or (cp >= 0x100 and not 0xF000 <= cp <= 0xF0FF):
+                out.append(ch)  # CJK text in a run that also names a symbol font
+                continue
+            meaning = checkbox.decode_symbol(font, cp)
+            if meaning is None:
+                if font is None:
+                    out.append(ch)
+                else:
+                    acc.unknown.append(f"字体 {font}，字符 U+{cp:04X}")
+            else:
+                out.append(meaning)
+        return "".join(out)
+
+    def symbol(self, sym: etree._Element, acc: _Inline) -> None:
+        font = sym.get(W_FONT)
+        try:
+            cp = int(sym.get(W_CHAR, ""), 16)
+        except ValueError:
+            acc.unknown.append(f"w:sym 字体 {font}，字符 {sym.get(W_CHAR)!r}")
+            return
+        meaning = checkbox.decode_symbol(font, cp)
+        if meaning is None:
+            if checkbox.is_symbol_font(font) or 0xF000 <= cp <= 0xF0FF:
+                acc.unknown.append(f"w:sym 字体 {font}，字符 U+{cp:04X}")
+            else:
+                acc.parts.append(chr(cp))
+        else:
+            acc.parts.append(meaning)
+
+    def field_char(self, fc: etree._Element, acc: _Inline) -> None:
+        kind = fc.get(_w("fldCharType"))
+        if kind == "begin":
+            ff = fc.find(FF_DATA)
+            box = ff.find(_w("checkBox")) if ff is not None else None
+            fld = {"instr": "", "hide": False, "box": box is not None}
+            if box is not None:
+                checked = box.find(_w("checked"))
+                default = box.find(_w("default"))
+                state = checkbox.legacy_checkbox_state(
+                    checked.get(W_VAL) if checked is not None else None, checked is not None,
+                    default.get(W_VAL) if default is not None else None)
+                acc.parts.append(checkbox.CHECKED if state else checkbox.UNCHECKED)
+            if len(self.fields) < 64:
+                self.fields.append(fld)
+        elif kind == "separate" and self.fields:
+            fld = self.fields[-1]
+            if "FORMCHECKBOX" in fld["instr"].upper():
+                fld["hide"] = True  # a checkbox's cached result is a picture of the box: already emitted
+                if not fld["box"]:
+                    acc.unknown.append("复选框域缺少勾选状态（w:ffData）")
+        elif kind == "end" and self.fields:
+            fld = self.fields.pop()
+            if "FORMCHECKBOX" in fld["instr"].upper() and not fld["box"] and not fld["hide"]:
+                acc.unknown.append("复选框域缺少勾选状态（w:ffData）")
+
+    def graphic(self, g: etree._Element, acc: _Inline) -> None:
+        seen = set()
+        for el in g.iter(f"{{{A_NS}}}blip", f"{{{V_NS}}}imagedata"):
+            rid = el.get(R_EMBED) or el.get(R_ID)
+            if rid and rid not in seen:
+                seen.add(rid)
+                acc.images.append(rid)
+        for content in g.iter(TXBX_CONTENT):
+            for p in content.iter(P):
+                sub = _Inline()
+                self.inline(p, sub)
+                acc.boxes.append("".join(sub.parts))
+                acc.images.extend(sub.images)
+                acc.unknown.extend(sub.unknown)
+
+
+def _alt_branch(alt: etree._Element) -> etree._Element | None:
+    """The branch of an mc:AlternateContent to read: the first Choice, else the Fallback."""
+    choice = alt.find(MC_CHOICE)
+    return choice if choice is not None else alt.find(MC_FALLBACK)
+
+
+def _rows(tbl: etree._Element):
+    for child in tbl:
+        if child.tag == TR:
+            yield child
+        elif child.tag in (SDT, _w("customXml")):
+            inner = child.find(SDT_CONTENT) if child.tag == SDT else child
+            if inner is not None:
+                yield from (c for c in inner if c.tag == TR)
+
+
+def _cells(tr: etree._Element):
+    for child in tr:
+        if child.tag == TC:
+            yield child
+        elif child.tag in (SDT, _w("customXml")):
+            inner = child.find(SDT_CONTENT) if child.tag == SDT else child
+            if inner is not None:
+                yield from (c for c in inner if c.tag == TC)
+
+
+def _cell_content(tc: etree._Element):
+    for child in tc:
+        if child.tag in (P, TBL):
+            yield child
+        elif child.tag in (SDT, _w("customXml")):
+            inner = child.find(SDT_CONTENT) if child.tag == SDT else child
+            if inner is not None:
+                yield from _cell_content(inner)
+
+
+def _int_val(el: etree._Element | None, default: int) -> int:
+    if el is None:
+        return default
+    try:
+        return int(el.get(W_VAL, default))
+    except ValueError:
+        return default
+
+
+def _symbol_font(r: etree._Element) -> str | None:
+    """The symbol font named by a run's w:rFonts (any of ascii/hAnsi/eastAsia/cs), else ''."""
+    rpr = r.find(RPR)
+    fonts = rpr.find(RFONTS) if rpr is not None else None
+    if fonts is not None:
+        for attr in FONT_ATTRS:
+            name = fonts.get(attr)
+            if name and checkbox.is_symbol_font(name):
+                return name
+    return ""
+
+
+_PUA = re.compile("[\uf000-\uf0ff]")
+
+
+def _has_pua(text: str) -> bool:
+    return _PUA.search(text) is not None

@@ -1,0 +1,316 @@
+"""附件1 需求征集表: field values from layout blocks, found by label, not by position.
+
+Works on `Block`s only (DOCX cells and paragraphs, PDF cells and lines), so every backend shares
+it. The blocks are read as one stream: a label opens a field, the text that follows (the rest of
+the label's block, then following blocks) is its value until the next label. Context decides
+ambiguous labels: after 负责人/联系人 the sub-labels 姓名 电话 … belong to that person; after
+联合申报单位 the header 单位名称 | 单位性质 | … maps the columns of the joint-unit rows.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from ..config import Rules
+from ..model import Block, Note, Provenance
+from .labels import LabelIndex, Segment, label_index
+from .text import (
+    clean_value,
+    find_options,
+    join_inline,
+    normalise_code,
+    one_or_many,
+    paragraphs,
+    read_options,
+    strip_hint,
+)
+
+PERSON_KEYS = ("leader", "contact")  # label keys of the two 3×4 person sub-grids
+PERSON_FIELDS = ("name", "phone", "title", "mobile", "fax", "email")
+JOINT_FIELDS = ("name", "nature", "strengths", "code")
+SIMPLE_KEYS = ("lead_unit_name", "lead_unit_code", "scenario_name", "address")
+# A heading row such as 一、基本信息 / 二、具体内容 ends whatever field was open.
+HEADING = re.compile(r"^\s*[一二三四五六七八九十]{1,3}\s*[、.．]\s*\S{2,12}\s*$")
+_OTHER_TEXT = re.compile(r"^[\s(（]*请\s*注\s*明[\s)）]*[:：]?")
+
+
+@dataclass
+class Piece:
+    text: str
+    prov: Provenance
+
+
+@dataclass
+class _Joint:
+    """The joint-unit table being read: header columns, then one dict of pieces per row."""
+
+    label_prov: Provenance
+    header: dict[str, tuple[float, float]] = field(default_factory=dict)  # field → column extent
+    rows: list[dict[str, list[Piece]]] = field(default_factory=list)
+    row_provs: list[Provenance] = field(default_factory=list)
+    row_key: object = None
+
+    def add_header(self, key: str, block: Block) -> None:
+        self.header.setdefault(key, _extent(block))
+
+    def add(self, block: Block, text: str) -> None:
+        p = block.prov
+        key = (p.table, p.row) if block.kind == "cell" else ("line", id(block))
+        if key != self.row_key:
+            self.row_key = key
+            self.rows.append({})
+            self.row_provs.append(p)
+        row = self.rows[-1]
+        if block.kind == "cell":
+            col = self._column(block) or JOINT_FIELDS[min(len(row), len(JOINT_FIELDS) - 1)]
+            row.setdefault(col, []).append(Piece(text, p))
+        else:
+            cols = [c for c in re.split(r"\s{2,}|\t|\|", text.strip()) if c.strip()]
+            for name, value in zip(JOINT_FIELDS, cols, strict=False):
+                row.setdefault(name, []).append(Piece(value, p))
+
+    def _column(self, block: Block) -> str | None:
+        if not self.header:
+            return None
+        lo, hi = _extent(block)
+        best, overlap = None, 0.0
+        for key, (a, b) in self.header.items():
+            ov = min(hi, b) - max(lo, a)
+            if ov > overlap:
+                best, overlap = key, ov
+        return best
+
+
+def _extent(block: Block) -> tuple[float, float]:
+    if block.prov.col is not None:
+        return float(block.prov.col), float(block.prov.col + block.col_span)
+    if block.prov.bbox is not None:
+        return block.prov.bbox[0], block.prov.bbox[2]
+    return 0.0, 0.0
+
+
+class FormReader:
+    """One pass over the blocks of a form; `result()` gives fields, provenance and notes."""
+
+    def __init__(self, rules: Rules):
+        self.rules = rules
+        self.ix: LabelIndex = label_index(rules)
+        self.section_keys = self.ix.section_keys
+        self.values: dict[str, list[Piece]] = {}
+        self.label_prov: dict[str, Provenance] = {}
+        self.notes: list[Note] = []
+        self.current: str | None = None
+        self.person: str | None = None
+        self.joint: _Joint | None = None  # open while its rows are being read
+        self.joint_table: _Joint | None = None  # kept after it closes
+
+    # Reading ------------------------------------------------------------------------------------
+
+    def read(self, blocks: list[Block]) -> None:
+        for block in blocks:
+            text = block.text
+            if not text.strip():
+                if self.current and not self.joint:
+                    self.values.setdefault(self.current, []).append(Piece("", block.prov))
+                continue
+            if HEADING.match(text) and self.current not in self.section_keys:
+                self.close()
+                continue
+            in_section = self.current in self.section_keys
+            groups = ("joint", "form") if self.joint else ("person", "form") if self.person else ("form", "person")
+            for seg in self.ix.split(text, groups, anywhere=not in_section):
+                if (in_section and block.kind == "cell" and seg.key not in (None, "form_end")
+                        and not _stands_alone(seg.text)):
+                    seg = Segment(None, None, text[seg.label_start:])  # a value cell opening with "时间进度：…"
+                if seg.key is None:
+                    self.text(block, seg.text)
+                elif seg.group == "form":
+                    self.form_label(seg.key, block, seg.text, text[seg.label_start:])
+                elif seg.group == "person":
+                    self.person_label(seg.key, block, seg.text, text[seg.label_start:])
+                elif seg.group == "joint" and self.joint is not None:
+                    self.joint.add_header(seg.key, block)
+                    if seg.text.strip():
+                        self.text(block, seg.text)
+
+    def close(self) -> None:
+        self.current = None
+        self.person = None
+        self.joint = None
+
+    def text(self, block: Block, text: str) -> None:
+        if self.joint is not None:
+            if text.strip():
+                self.joint.add(block, text)
+        elif self.current is not None:
+            self.values.setdefault(self.current, []).append(Piece(text, block.prov))
+
+    def form_label(self, key: str, block: Block, rest: str, whole: str) -> None:
+        if key in self.label_prov or key in self.values:
+            self.text(block, whole)  # a label word repeated inside a value is just text
+            return
+        self.close()
+        self.label_prov[key] = block.prov
+        if key in PERSON_KEYS:
+            self.person = key
+        elif key == "joint_units":
+            self.joint = self.joint_table = _Joint(block.prov)
+        elif key != "form_end":  # 真实性承诺: the signature block after it is not applicant data
+            self.current = key
+            if rest.strip():
+                self.values.setdefault(key, []).append(Piece(rest, block.prov))
+
+    def person_label(self, sub: str, block: Block, rest: str, whole: str) -> None:
+        if self.person is None:
+            self.current = None  # a sub-label with no 负责人/联系人 before it: its value is unattributable
+            return
+        key = f"{self.person}_{sub}"
+        if key in self.label_prov:
+            self.text(block, whole)
+            return
+        self.current = key
+        self.label_prov[key] = block.prov
+        if rest.strip():
+            self.values.setdefault(key, []).append(Piece(rest, block.prov))
+
+    # Results ------------------------------------------------------------------------------------
+
+    def _prov(self, key: str) -> Provenance | None:
+        pieces = self.values.get(key) or []
+        for p in pieces:
+            if p.text.strip():
+                return p.prov
+        return pieces[0].prov if pieces else self.label_prov.get(key)
+
+    def _texts(self, key: str) -> list[str]:
+        return [p.text for p in self.values.get(key, [])]
+
+    def result(self, blocks: list[Block]) -> tuple[dict, dict[str, Provenance], list[Note]]:
+        fields: dict = {}
+        prov: dict[str, Provenance] = {}
+
+        def put(key: str, value, where: Provenance | None) -> None:
+            fields[key] = value
+            if where is not None:
+                prov[key] = where
+
+        for key in SIMPLE_KEYS:
+            value = clean_value(join_inline(self._texts(key)))
+            put(key, normalise_code(value) if key == "lead_unit_code" else value, self._prov(key))
+        self._direction(blocks, put)
+        for person in PERSON_KEYS:
+            for sub in PERSON_FIELDS:
+                key = f"{person}_{sub}"
+                put(key, clean_value(join_inline(self._texts(key))), self._prov(key))
+        self._unit_nature(blocks, put)
+        self._joint_units(put, prov)
+        sections: dict[str, str] = {}
+        for spec in self.rules.sections:
+            lines = strip_hint(paragraphs(self._texts(spec.key)), spec.hint)
+            sections[spec.key] = "\n".join(lines)
+            where = self._prov(spec.key)
+            if where is not None:
+                prov[f"sections.{spec.key}"] = where
+        fields["sections"] = sections
+        first = next((prov[f"sections.{s.key}"] for s in self.rules.sections if f"sections.{s.key}" in prov), None)
+        if first is not None:
+            prov["sections"] = first
+        return fields, prov, self.notes
+
+    def _region(self, key: str, blocks: list[Block], options: list[str]) -> tuple[str, Provenance | None]:
+        """The text holding a checkbox group: its label's value, else blocks naming ≥3 of its options."""
+        if key in self.values or key in self.label_prov:
+            return "\n".join(self._texts(key)), self._prov(key)
+        picked = [b for b in blocks if sum(o in b.text for o in options) >= 3 or (
+            any(o[-2:] in b.text for o in options) and len(_names(b.text, options)) >= 3)]
+        if picked:
+            return "\n".join(b.text for b in picked), picked[0].prov
+        return "", None
+
+    def _options(self, key: str, what: str, blocks: list[Block], options: list[str]) -> tuple[list[str], Provenance | None]:
+        text, where = self._region(key, blocks, options)
+        checked, unchecked, missing = read_options(text, options)
+        if missing and (checked or unchecked):
+            self.notes.append(Note(f"{what}选项“{'、'.join(missing)}”前后没有识别到勾选框，无法判断是否勾选，请人工核对", where))
+        elif missing and not checked and not unchecked:
+            if len(missing) == 1 and len(_names(text, options)) == 1:
+                checked = missing  # only the chosen option was kept in the form
+                self.notes.append(Note(f"{what}只写了“{missing[0]}”而没有勾选框，按已选择处理，请人工核对", where))
+            else:
+                self.notes.append(Note(f"{what}没有识别到任何勾选框（可能是无法识别的勾选方式），请人工核对", where))
+        return checked, where
+
+    def _direction(self, blocks: list[Block], put) -> None:
+        options = [d for ds in self.rules.directions.values() for d in ds]
+        checked, where = self._options("direction", "申报场景方向", blocks, options)
+        tracks = list(dict.fromkeys(self.rules.direction_track[d] for d in checked))
+        put("direction", one_or_many(checked), where)
+        put("track", one_or_many(tracks), where)
+
+    def _unit_nature(self, blocks: list[Block], put) -> None:
+        options = self.rules.unit_natures
+        checked, where = self._options("unit_nature", "单位性质", blocks, options)
+        put("unit_nature", one_or_many(checked), where)
+        other_label = self.rules.raw["unit_natures"].get("other", "其他")
+        text, _ = self._region("unit_nature", blocks, options)
+        put("unit_nature_other", other_text(text, other_label), where)
+
+    def _joint_units(self, put, prov: dict[str, Provenance]) -> None:
+        units = []
+        joint = self.joint_table
+        if joint is None:
+            put("joint_units", [], None)
+            return
+        for row, rprov in zip(joint.rows, joint.row_provs, strict=True):
+            unit = {}
+            for name in JOINT_FIELDS:
+                pieces = row.get(name, [])
+                if name == "strengths":
+                    value = "\n".join(paragraphs([p.text for p in pieces])) or None
+                else:
+                    value = clean_value(join_inline([p.text for p in pieces]))
+                if name == "code":
+                    value = normalise_code(value)
+                elif name == "nature" and value:
+                    ticked, _, _ = read_options(value, self.rules.unit_natures)
+                    value = "、".join(ticked) if ticked and any(c in value for c in "☑☐") else value
+                unit[name] = value
+            if any(v for v in unit.values()):
+                i = len(units)
+                units.append(unit)
+                prov[f"joint_units[{i}]"] = rprov
+                for name in JOINT_FIELDS:
+                    if row.get(name):
+                        prov[f"joint_units[{i}].{name}"] = row[name][0].prov
+        put("joint_units", units, joint.label_prov)
+
+
+def _stands_alone(rest: str) -> bool:
+    """Whether a label inside a narrative is a heading: nothing after it but perhaps its hint."""
+    rest = rest.strip()
+    return not rest or rest[0] in "(（[【"
+
+
+def _names(text: str, options: list[str]) -> set[str]:
+    return {o for _, _, o in find_options(text, options)}
+
+
+def other_text(text: str, other_label: str) -> str | None:
+    """The 请注明 text after 其他 in a unit-nature group, or None when left blank."""
+    spans = [s for s in find_options(text, [other_label]) if s[2] == other_label]
+    if not spans:
+        return None
+    rest = text[spans[-1][1]:].split("\n", 1)[0]
+    rest = _OTHER_TEXT.sub("", rest)
+    rest = re.sub(r"[☑☐□■√✓✔]", "", rest)
+    return clean_value(rest)
+
+
+def read_form(blocks: list[Block], rules: Rules) -> tuple[dict, dict[str, Provenance], list[Note], bool]:
+    """Fields of a form; the last value says whether any of its key fields was found."""
+    reader = FormReader(rules)
+    reader.read(blocks)
+    fields, prov, notes = reader.result(blocks)
+    found = any(fields.get(k) for k in ("lead_unit_name", "lead_unit_code", "scenario_name"))
+    return fields, prov, notes, found
