@@ -1,36 +1,344 @@
-"""consolidated.xlsx (minimal; the reports issue builds the full workbook)."""
+"""consolidated.xlsx: one workbook a reviewer can filter, sort and read back with pandas.
+
+Sheets: 汇总 (one row per submission), 联合单位, 问题清单, 文件, 说明. Headers are Chinese (from
+labels.py, shared with the HTML), row 1 only, so `pandas.read_excel(path, sheet_name=None)` needs
+no cleanup. Counts are numbers, the letter date is a date, everything else is text.
+
+Formula safety: any text starting with = + - @, a tab or a carriage return is stored with a
+leading apostrophe (') as part of the string, in a string-typed cell. Excel and LibreOffice show
+it as text (the apostrophe visible), openpyxl reads a string (data_type 's'), and pandas returns
+exactly the visible text, e.g. `'=HYPERLINK("http://x","y")`. A zero-width space would hide the
+marker but make read_excel return text that differs invisibly from what is shown; an Excel
+quote-prefix style alone would keep `=...` in the value, so a pandas → CSV/xlsx round trip would
+turn it back into a live formula. The apostrophe survives all of these as plain text.
+"""
 
 from __future__ import annotations
 
+import io
+import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
 from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
 
 from ..config import Rules
+from .html import BEIJING, coverage_flags, href_path, report_files
+from .labels import (
+    FIELD_LABELS,
+    FILE_KIND_LABELS,
+    JOINT_UNIT_LABELS,
+    ORIGIN_LABELS,
+    SEVERITY_LABELS,
+    STATUS_LABELS,
+    YES_NO,
+    display_value,
+    field_label,
+    scalar_field_keys,
+    section_labels,
+)
+
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+NEUTRALISER = "'"
+MAX_CELL_CHARS = 32767  # Excel's limit for one cell
+DATE_FORMAT = "yyyy-mm-dd"
+DATETIME_FORMAT = "yyyy-mm-dd hh:mm:ss"
+
+HEADER_FILL = PatternFill("solid", fgColor="E9EDF2")
+HEADER_FONT = Font(bold=True, color="1F2328")
+HEADER_BORDER = Border(bottom=Side(style="thin", color="8C959F"))
+LINK_FONT = Font(color="0563C1", underline="single")
+STATUS_STYLE = {  # Excel's built-in good / neutral / bad colours
+    "pass": (PatternFill("solid", fgColor="C6EFCE"), Font(color="006100", bold=True)),
+    "warn": (PatternFill("solid", fgColor="FFEB9C"), Font(color="9C5700", bold=True)),
+    "fail": (PatternFill("solid", fgColor="FFC7CE"), Font(color="9C0006", bold=True)),
+}
+CELL_STYLE = {**STATUS_STYLE, "error": STATUS_STYLE["fail"], "warning": STATUS_STYLE["warn"],
+              "info": (PatternFill("solid", fgColor="DDEBF7"), Font(color="1F4E78", bold=True))}
 
 
-def safe_cell(value: Any) -> Any:
-    """Neutralise text that a spreadsheet would run as a formula."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
+def safe_text(value: str) -> str:
+    """Text that no spreadsheet will run: XML-illegal controls removed, formula starts neutralised."""
+    value = value.replace("\x0b", "\n").replace("\x0c", "\n")
+    value = ILLEGAL_CHARACTERS_RE.sub("", value)
+    if value.startswith(FORMULA_PREFIXES):
+        value = NEUTRALISER + value
+    if len(value) > MAX_CELL_CHARS:
+        value = value[: MAX_CELL_CHARS - 1] + "…"
     return value
 
 
+def safe_cell(value: Any) -> Any:
+    """Any value → what goes into a cell: numbers and dates as such, booleans 是/否, text made safe."""
+    if value is None or isinstance(value, (int, float, date)) and not isinstance(value, bool):
+        return value
+    if isinstance(value, bool):
+        return YES_NO[value]
+    if not isinstance(value, str):
+        value = display_value(value)
+        if value is None:
+            return None
+    return safe_text(value) if value != "" else None
+
+
+def _as_date(value: Any) -> Any:
+    if isinstance(value, str):
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            return value
+    return value
+
+
+def _as_int(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+@dataclass(frozen=True)
+class Column:
+    header: str
+    get: Callable[[Any], Any]
+    note: str
+    kind: str = "text"  # text | long | link | status | date | number
+    width: int | None = None
+    style: Callable[[Any], str | None] | None = None  # status/severity key that colours the cell
+
+
+def _sheet(wb: Workbook, title: str, columns: list[Column], rows: list[Any], freeze: str = "A2") -> Worksheet:
+    ws = wb.create_sheet(title)
+    ws.append([c.header for c in columns])
+    for cell in ws[1]:
+        cell.fill, cell.font, cell.border = HEADER_FILL, HEADER_FONT, HEADER_BORDER
+        cell.alignment = Alignment(vertical="center", wrap_text=True)
+    for r, item in enumerate(rows, start=2):
+        for ci, col in enumerate(columns, start=1):
+            raw = col.get(item)
+            value = _as_date(raw) if col.kind == "date" else raw
+            cell = ws.cell(row=r, column=ci, value=safe_cell(value))
+            if cell.value is None:
+                continue
+            if col.kind == "date" and isinstance(cell.value, date):
+                cell.number_format = DATE_FORMAT
+            elif col.kind == "link":
+                cell.hyperlink = str(cell.value)
+                cell.font = LINK_FONT
+            if col.style is not None:
+                key = col.style(item)
+                if key in CELL_STYLE:
+                    cell.fill, cell.font = CELL_STYLE[key]
+            if col.kind == "long":
+                cell.alignment = Alignment(vertical="top", wrap_text=False)
+    ws.freeze_panes = freeze
+    ws.auto_filter.ref = f"A1:{get_column_letter(len(columns))}{max(1, len(rows) + 1)}"
+    for ci, col in enumerate(columns, start=1):
+        ws.column_dimensions[get_column_letter(ci)].width = col.width or _fit_width(ws, ci)
+    return ws
+
+
+def _text_width(text: str) -> int:
+    line = max(text.split("\n"), key=len) if "\n" in text else text
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in line)
+
+
+def _fit_width(ws: Worksheet, col: int, sample: int = 300) -> float:
+    widths = [_text_width(str(ws.cell(row=1, column=col).value or "")) + 2]
+    for r in range(2, min(ws.max_row, sample + 1) + 1):
+        value = ws.cell(row=r, column=col).value
+        if isinstance(value, datetime):
+            widths.append(19)
+        elif isinstance(value, date):
+            widths.append(11)
+        elif value is not None:
+            widths.append(_text_width(str(value)))
+    return float(min(50, max(6, max(widths) + 2)))
+
+
+def _summary_columns(data: dict[str, Any], rules: Rules, links: dict[str, str]) -> list[Column]:
+    subs = data.get("submissions") or []
+    sec_labels = section_labels(rules)
+
+    def f(key: str) -> Callable[[dict], Any]:
+        return lambda s: (s.get("fields") or {}).get(key)
+
+    def count(sev: str) -> Callable[[dict], int]:
+        return lambda s: sum(1 for x in s.get("findings") or [] if x.get("severity") == sev)
+
+    cols = [
+        Column("提交编号", lambda s: s.get("submission_id"), "申报的编号：批次中的文件夹或压缩包名称；散放文件按内容归组后生成"),
+        Column("状态", lambda s: STATUS_LABELS.get(s.get("status"), s.get("status")),
+               "通过：无错误无警告；有警告：无错误但有警告；不通过：至少一个错误", style=lambda s: s.get("status")),
+        Column("报告", lambda s: links.get(str(s.get("submission_id"))), "该申报的 HTML 检查报告（相对路径，点击打开）", "link"),
+        Column("错误数", count("error"), "严重程度为“错误”的问题条数", "number"),
+        Column("警告数", count("warning"), "严重程度为“警告”的问题条数", "number"),
+        Column("提示数", count("info"), "严重程度为“提示”的问题条数", "number"),
+        Column("来源", lambda s: ORIGIN_LABELS.get(s.get("origin"), s.get("origin")), "文件夹、压缩包或批次顶层的散放文件"),
+        Column("归组说明", lambda s: s.get("grouping"), "文件如何被归为这一份申报"),
+    ]
+    scalar = set(scalar_field_keys(subs))
+    for key in [*FIELD_LABELS, *sorted(scalar - set(FIELD_LABELS))]:
+        if key == "joint_units":
+            cols.append(Column("联合申报单位数", lambda s: len((s.get("fields") or {}).get("joint_units") or []),
+                               "附件1 联合申报单位的家数（空行不计），明细见“联合单位”表", "number"))
+            cols.append(Column("联合申报单位名称", lambda s: display_value(
+                [u.get("name") for u in (s.get("fields") or {}).get("joint_units") or [] if isinstance(u, dict)]),
+                "联合申报单位名称，以“、”分隔"))
+        elif key == "section_lengths":
+            for spec in rules.sections:
+                cols.append(Column(f"{sec_labels[spec.key]}（字数）",
+                                   lambda s, k=spec.key: _as_int(((s.get("fields") or {}).get("section_lengths") or {}).get(k)),
+                                   f"附件1 二、具体内容「{sec_labels[spec.key]}」的字数（按 Word 字数规则，不含提示语），上限 {spec.limit} 字", "number"))
+        elif key == "letter_clauses":
+            cols.append(Column("承诺条款", lambda s: "\n".join(
+                f"{i}. {c}" for i, c in enumerate((s.get("fields") or {}).get("letter_clauses") or [], 1)) or None,
+                "附件2 承诺书中识别到的承诺条款，每条一行，按顺序编号", "long", 40))
+        elif key == "letter_date":
+            cols.append(Column(FIELD_LABELS[key], f(key), "附件2 承诺书落款日期", "date"))
+        elif key == "sections":
+            continue
+        elif key in scalar:
+            note = _field_note(key)
+            cols.append(Column(FIELD_LABELS.get(key, key), f(key), note))
+    for element in rules.raw.get("coverage", {}).get("tech_elements", {}):
+        cols.append(Column(f"技术要素：{element}", lambda s, e=element: _covered_cell(s, e),
+                           f"正文是否涉及技术要素“{element}”（关键词见规则文件 coverage.tech_elements）；空白表示未做判断"))
+    for spec in rules.sections:
+        cols.append(Column(f"{sec_labels[spec.key]}（正文）",
+                           lambda s, k=spec.key: ((s.get("fields") or {}).get("sections") or {}).get(k) or None,
+                           f"附件1 二、具体内容「{sec_labels[spec.key]}」的申报文本（已去除预印提示语）", "long", 40))
+    return cols
+
+
+def _covered_cell(sub: dict[str, Any], element: str) -> str | None:
+    flags = coverage_flags(sub, "tech_elements")
+    return None if flags is None else YES_NO[flags.get(element, False)]
+
+
+def _field_note(key: str) -> str:
+    if key.startswith("letter_"):
+        return f"附件2 建设承诺书：{FIELD_LABELS.get(key, key)}"
+    if key in ("direction", "track", "unit_nature"):
+        return f"附件1 一、基本信息：{FIELD_LABELS[key]}（勾选多项时以“、”分隔，未勾选为空）"
+    if key in FIELD_LABELS:
+        return f"附件1 一、基本信息：{FIELD_LABELS[key]}"
+    return f"提取到的字段 {key}"
+
+
 def write_xlsx(data: dict[str, Any], out_dir: Path, rules: Rules) -> Path:
+    """Write OUT/consolidated.xlsx from the results dict."""
     from . import atomic_write_bytes
 
+    subs = [s for s in data.get("submissions") or [] if isinstance(s, dict)]
+    names = report_files(subs)
+    links = {sid: "reports/" + href_path(name) for sid, name in names.items()}
     wb = Workbook()
-    ws = wb.active
-    ws.title = "汇总"
-    ws.append(["提交编号", "状态", "牵头单位名称", "场景名称"])
-    for s in data["submissions"]:
-        f = s["fields"]
-        ws.append([safe_cell(s["submission_id"]), s["status"], safe_cell(f.get("lead_unit_name")), safe_cell(f.get("scenario_name"))])
-    import io
+    wb.remove(wb.active)
+    sheets: list[tuple[str, list[Column]]] = []
 
+    summary = _summary_columns(data, rules, links)
+    _sheet(wb, "汇总", summary, subs, freeze="B2")
+    sheets.append(("汇总", summary))
+
+    joint_rows = [(s, i, u) for s in subs for i, u in enumerate((s.get("fields") or {}).get("joint_units") or [], 1)
+                  if isinstance(u, dict)]
+    joint = [
+        Column("提交编号", lambda r: r[0].get("submission_id"), "所属申报的编号（与“汇总”表一致）"),
+        Column("牵头单位名称", lambda r: (r[0].get("fields") or {}).get("lead_unit_name"), "所属申报的牵头单位"),
+        Column("序号", lambda r: r[1], "在需求征集表中的顺序（第几家联合单位）", "number"),
+        *[Column(lbl, lambda r, k=k: r[2].get(k), f"联合申报单位的{lbl}") for k, lbl in JOINT_UNIT_LABELS.items()],
+        Column("报告", lambda r: links.get(str(r[0].get("submission_id"))), "所属申报的 HTML 检查报告", "link"),
+    ]
+    _sheet(wb, "联合单位", joint, joint_rows)
+    sheets.append(("联合单位", joint))
+
+    finding_rows = [(s, f) for s in subs for f in s.get("findings") or [] if isinstance(f, dict)]
+
+    def ev(key: str) -> Callable[[tuple], Any]:
+        return lambda r: (r[1].get("evidence") or {}).get(key)
+
+    problems = [
+        Column("提交编号", lambda r: r[0].get("submission_id"), "所属申报的编号"),
+        Column("申报状态", lambda r: STATUS_LABELS.get(r[0].get("status"), r[0].get("status")), "所属申报的整体状态",
+               style=lambda r: r[0].get("status")),
+        Column("级别", lambda r: SEVERITY_LABELS.get(r[1].get("severity"), r[1].get("severity")),
+               "错误：须补正；警告：需人工复核；提示：供参考", style=lambda r: r[1].get("severity")),
+        Column("规则", lambda r: r[1].get("rule"), "规则编号（见 pipeline rules 命令或 README 的规则表）"),
+        Column("字段", lambda r: r[1].get("field"), "涉及的字段键（如 lead_unit_code、joint_units[1].code）；空白表示整份申报"),
+        Column("字段名称", lambda r: field_label(r[1].get("field"), rules) or None, "字段的中文名称"),
+        Column("问题说明", lambda r: r[1].get("message"), "给审核人员的说明", "text", 60),
+        Column("文件", ev("file"), "依据所在的文件"),
+        Column("页码", lambda r: _as_int((r[1].get("evidence") or {}).get("page")), "依据所在的页码（PDF/扫描件）", "number"),
+        Column("位置", ev("location"), "依据在文件中的位置（表格单元格、段落）"),
+        Column("摘录", ev("excerpt"), "原文摘录", "long", 40),
+        Column("报告", lambda r: links.get(str(r[0].get("submission_id"))), "所属申报的 HTML 检查报告", "link"),
+    ]
+    _sheet(wb, "问题清单", problems, finding_rows)
+    sheets.append(("问题清单", problems))
+
+    file_rows = [(s, f) for s in subs for f in s.get("files") or [] if isinstance(f, dict)]
+    files = [
+        Column("提交编号", lambda r: r[0].get("submission_id"), "所属申报的编号"),
+        Column("文件", lambda r: r[1].get("path"), "文件在申报文件夹或压缩包内的路径"),
+        Column("识别为", lambda r: FILE_KIND_LABELS.get(r[1].get("kind"), r[1].get("kind")), "按文件内容识别的附件类型"),
+        Column("格式", lambda r: (r[1].get("format") or "").upper() or None, "文件格式（按扩展名）"),
+        Column("页数", lambda r: _as_int(r[1].get("pages")), "页数（DOCX 无固定分页时为空）", "number"),
+        Column("使用OCR", lambda r: YES_NO[bool(r[1].get("ocr"))], "是否对扫描页做了文字识别（OCR）"),
+        Column("大小（字节）", lambda r: _as_int(r[1].get("size")), "文件大小，字节", "number"),
+        Column("SHA-256", lambda r: r[1].get("sha256"), "文件内容的 SHA-256 校验值"),
+    ]
+    _sheet(wb, "文件", files, file_rows)
+    sheets.append(("文件", files))
+
+    _explain(wb, data.get("run") or {}, sheets)
+    wb.properties.creator = "pipeline"
+    wb.properties.title = "申报材料检查汇总"
     buf = io.BytesIO()
     wb.save(buf)
     path = out_dir / "consolidated.xlsx"
     atomic_write_bytes(path, buf.getvalue())
     return path
+
+
+def _started(run: dict[str, Any]) -> Any:
+    try:
+        dt = datetime.fromisoformat(run["started"])
+    except (KeyError, TypeError, ValueError):
+        return run.get("started")
+    return dt.astimezone(BEIJING).replace(tzinfo=None) if dt.tzinfo else dt
+
+
+def _explain(wb: Workbook, run: dict[str, Any], sheets: list[tuple[str, list[Column]]]) -> None:
+    counts = run.get("counts") or {}
+    info: list[tuple[str, str, Any]] = [
+        ("运行信息", "工具版本", run.get("version")),
+        ("运行信息", "规则文件版本", run.get("rules_version")),
+        ("运行信息", "规则文件", run.get("rules_source")),
+        ("运行信息", "规则文件 SHA-256", run.get("rules_sha256")),
+        ("运行信息", "开始时间（北京时间）", _started(run)),
+        ("运行信息", "用时（秒）", run.get("seconds")),
+        ("运行信息", "文件数", run.get("files")),
+        ("运行信息", "申报数", run.get("submissions")),
+        *[("运行信息", f"{STATUS_LABELS[k]}（份）", counts.get(k)) for k in ("pass", "warn", "fail")],
+        ("阅读说明", "公式防护", "以 = + - @、制表符或回车开头的文本前加了英文单引号 '，以文本保存，任何单元格都不会作为公式执行"),
+        ("阅读说明", "空白单元格", "空白表示申报材料中未填写或未能识别"),
+        ("阅读说明", "用 pandas 读取", "pandas.read_excel(路径, sheet_name=None, dtype=object) 保留每个单元格的原始类型；"
+         "不指定 dtype 时 pandas 会把纯数字的文本列（如手机号码、全数字代码）转为数字，可能丢失前导零"),
+        ("阅读说明", "链接", "“报告”列链接到与本文件同目录下 reports/ 中的 HTML 报告，需保持目录结构"),
+    ]
+    for sheet, columns in sheets:
+        info.extend((sheet, c.header, c.note) for c in columns)
+    cols = [
+        Column("类别", lambda r: r[0], "运行信息、阅读说明，或该列所在的工作表"),
+        Column("名称", lambda r: r[1], "项目或列名"),
+        Column("内容", lambda r: r[2], "取值或含义", "text", 90),
+    ]
+    ws = _sheet(wb, "说明", cols, info)
+    for row in ws.iter_rows(min_row=2, min_col=3, max_col=3):
+        if isinstance(row[0].value, datetime):
+            row[0].number_format = DATETIME_FORMAT

@@ -1,0 +1,301 @@
+"""HTML reports rendered from a real pipeline run: structure, links, highlighting, diffs, escaping."""
+
+from __future__ import annotations
+
+import copy
+import html
+import itertools
+import json
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+
+from pipeline.config import load_rules
+from pipeline.report.html import diff_markup, highlight, report_files, write_html
+from pipeline.report.labels import field_label
+
+try:
+    from .report_batch import HOSTILE_FORMULA, HOSTILE_SCRIPT, report_run
+except ImportError:  # tests/ run as rootdir-relative modules
+    from report_batch import HOSTILE_FORMULA, HOSTILE_SCRIPT, report_run
+
+RULES = load_rules()
+
+
+class Page(HTMLParser):
+    """Ids, links, resources and tag counts of one HTML page."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__(convert_charrefs=True)
+        self.ids: list[str] = []
+        self.hrefs: list[str] = []
+        self.srcs: list[str] = []
+        self.tags: dict[str, int] = {}
+        self.marks: list[str] = []
+        self.csp = ""
+        self._in_mark = False
+        self.feed(text)
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        self.tags[tag] = self.tags.get(tag, 0) + 1
+        if "id" in a:
+            self.ids.append(a["id"])
+        if tag == "a" and "href" in a:
+            self.hrefs.append(a["href"])
+        if "src" in a:
+            self.srcs.append(a["src"])
+        if tag == "link":
+            self.srcs.append(a.get("href", ""))
+        if tag == "meta" and a.get("http-equiv") == "Content-Security-Policy":
+            self.csp = a.get("content", "")
+        if tag == "mark":
+            self._in_mark = True
+            self.marks.append("")
+
+    def handle_endtag(self, tag):
+        if tag == "mark":
+            self._in_mark = False
+
+    def handle_data(self, data):
+        if self._in_mark:
+            self.marks[-1] += data
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory):
+    return report_run(tmp_path_factory)
+
+
+def _sub(data: dict, prefix: str) -> dict:
+    return next(s for s in data["submissions"] if s["submission_id"].startswith(prefix))
+
+
+def _report(out: Path, data: dict, sub: dict) -> str:
+    name = report_files(data["submissions"])[sub["submission_id"]]
+    return (out / "reports" / name).read_text("utf-8")
+
+
+def test_every_submission_has_a_report_and_index_links_to_it(run):
+    data, out = run
+    index = (out / "index.html").read_text("utf-8")
+    page = Page(index)
+    report_links = [h for h in page.hrefs if h.startswith("reports/")]
+    assert len(report_links) == len(data["submissions"])
+    for href in report_links:
+        assert (out / href).is_file(), href
+    for s in data["submissions"]:
+        assert f'data-status="{s["status"]}"' in index
+    assert sorted(p.name for p in (out / "reports").glob("*.html")) == sorted(report_files(data["submissions"]).values())
+
+
+def test_report_names_are_sanitised_and_unique():
+    subs = [{"submission_id": "a/b:c"}, {"submission_id": "A_b_c"}, {"submission_id": "../../etc"}, {"submission_id": "CON?"}]
+    names = report_files(subs)
+    assert len(set(n.casefold() for n in names.values())) == 4
+    for n in names.values():
+        assert "/" not in n and "\\" not in n and ":" not in n and "?" not in n and not n.startswith(".")
+
+
+def test_pages_are_self_contained(run):
+    data, out = run
+    pages = [out / "index.html", *sorted((out / "reports").glob("*.html"))]
+    for path in pages:
+        text = path.read_text("utf-8")
+        page = Page(text)
+        assert page.csp.startswith("default-src 'none'; img-src data:;")
+        assert "'unsafe-inline'" not in page.csp.split("script-src")[1]
+        assert page.tags.get("link", 0) == 0
+        for src in page.srcs:
+            assert src.startswith("data:image/png;base64,"), src
+        for href in page.hrefs:
+            assert not re.match(r"^[a-z][a-z0-9+.-]*:", href), href  # no scheme: no network, no javascript:
+        assert "@media print" in text
+
+
+def test_finding_links_point_at_places_on_the_page(run):
+    data, out = run
+    for sub in data["submissions"]:
+        page = Page(_report(out, data, sub))
+        ids = set(page.ids)
+        assert len(ids) == len(page.ids), "duplicate ids"
+        internal = [h[1:] for h in page.hrefs if h.startswith("#")]
+        for target in internal:
+            assert target in ids, (sub["submission_id"], target)
+        for f in sub["findings"]:
+            if f["field"]:
+                label = field_label(f["field"], RULES)
+                assert html.escape(label, quote=False) in _report(out, data, sub)
+
+
+def test_report_shows_status_findings_and_field_labels(run):
+    data, out = run
+    hostile = _sub(data, "B-")
+    text = _report(out, data, hostile)
+    assert "不通过" in text
+    code = next(f for f in hostile["findings"] if f["field"] == "lead_unit_code")
+    assert 'href="#f-lead_unit_code">组织机构代码/三证合一码</a>' in text
+    assert html.escape(code["message"], quote=False) in text
+    for sev, label in (("error", "错误"), ("warning", "警告")):
+        if any(f["severity"] == sev for f in hostile["findings"]):
+            assert f'<span class="tag tag-{sev}">{label}</span>' in text
+    clean = _sub(data, "A-")
+    assert clean["status"] == "pass"
+    assert "未发现错误或警告" in _report(out, data, clean)
+
+
+def test_sections_show_counts_against_limits(run):
+    data, out = run
+    hostile = _sub(data, "B-")
+    text = _report(out, data, hostile)
+    for spec in RULES.sections:
+        count = hostile["fields"]["section_lengths"][spec.key]
+        assert f"{count} / {spec.limit} 字" in text
+    over = [s for s in RULES.sections if hostile["fields"]["section_lengths"][s.key] > s.limit]
+    assert over, "the hostile submission has an over-long section"
+    assert text.count('class="meter over"') == len(over)
+    excess = hostile["fields"]["section_lengths"][over[0].key] - over[0].limit
+    assert f"超出 {excess} 字" in text
+
+
+def test_keyword_marks_come_from_coverage_offsets(run):
+    data, out = run
+    sub = _sub(data, "A-")
+    page = Page(_report(out, data, sub))
+    terms = {h["term"] for group in ("tech_elements", "overview_topics")
+             for hits in sub["coverage"].get(group, {}).values() for h in hits}
+    assert terms, "the clean submission covers keywords"
+    assert page.marks
+    assert set(page.marks) <= terms
+    no_cov = copy.deepcopy(sub)
+    no_cov["coverage"] = {}
+    assert "<mark" not in write_one(no_cov, data)
+
+
+def write_one(sub: dict, data: dict) -> str:
+    from pipeline.report.html import render_report
+
+    return render_report(sub, RULES, data["run"])
+
+
+def test_highlight_escapes_and_ignores_bad_offsets():
+    text = "a<b>数字孪生&c"
+    out = str(highlight(text, [(4, 8, "el2", "技术要素：数字孪生"), (0, 99, "el0", "x"), (5, 7, "el1", "nested")]))
+    assert out == 'a&lt;b&gt;<mark class="el2" title="技术要素：数字孪生">数字孪生</mark>&amp;c'
+
+
+def test_clause_diff_marks_changes(run):
+    data, out = run
+    official = RULES.raw["letter"]["clauses"][5]
+    assert str(diff_markup("接受监督", "接受监督")) == "接受监督"
+    assert str(diff_markup("主动接受监督", "接受<监督>")) == "<del>主动</del>接受<ins>&lt;</ins>监督<ins>&gt;</ins>"
+    text = _report(out, data, _sub(data, "B-"))
+    assert "<del>" in text and "<ins>" in text
+    assert html.escape(HOSTILE_SCRIPT) in text and "<script>" not in text
+    assert html.escape(official[:6]) in text
+    clean = _report(out, data, _sub(data, "A-"))
+    assert clean.count('<span class="tag st-pass">一致</span>') == 6
+
+
+def test_seal_crop_is_embedded(run):
+    data, out = run
+    sub = _sub(data, "A-")
+    assert any(i.get("crop_png_b64") for i in sub["images"])
+    text = _report(out, data, sub)
+    assert '<img src="data:image/png;base64,' in text
+    assert "已识别到印章" in text
+    assert "未识别到印章" in _report(out, data, _sub(data, "B-"))
+
+
+def test_files_and_broken_submission(run):
+    data, out = run
+    broken = _sub(data, "D-")
+    text = _report(out, data, broken)
+    for f in broken["files"]:
+        assert html.escape(f["path"]) in text
+    rules = {f["rule"] for f in broken["findings"]}
+    assert {"FILE_UNREADABLE", "FORM_MISSING"} <= rules
+    for rule in rules:
+        assert rule in text
+    assert "未识别到承诺书内容" in text and "未识别到需求征集表" in text
+    assert ">未填写<" not in text  # nothing was read, so nothing is reported as left blank by the applicant
+    assert ">未填写<" in _report(out, data, _sub(data, "A-"))  # A's fax fields are blank
+
+
+def test_index_counts(run):
+    data, out = run
+    text = (out / "index.html").read_text("utf-8")
+    for status, label in (("pass", "通过"), ("warn", "有警告"), ("fail", "不通过")):
+        n = sum(1 for s in data["submissions"] if s["status"] == status)
+        assert re.search(rf'data-filter-status="{status}"><div class="k">{label}</div><div class="n">{n}</div>', text)
+    assert f"共 {len(data['submissions'])} 份申报" in text
+    assert text.count("<script") == 1
+
+
+def test_field_labels_single_source():
+    assert field_label("lead_unit_code", RULES) == "组织机构代码/三证合一码"
+    assert field_label("joint_units[1].code", RULES) == "联合申报单位第2家·组织机构代码/三证合一码"
+    assert field_label("sections.funding", RULES) == "资金投入"
+    assert field_label("scenario_overview", RULES) == "场景建设概述"
+    assert field_label("letter_clauses[2]", RULES) == "承诺条款第3条"
+    assert field_label("something_new", RULES) == "something_new"
+
+
+HOSTILE = [HOSTILE_SCRIPT, '"><img src=x onerror=alert(3)>', HOSTILE_FORMULA, "</style><script>alert(4)</script>",
+           "javascript:alert(5)"]
+
+
+_PAYLOAD = itertools.cycle(HOSTILE)
+
+
+def poison(value):
+    """Every string in a results structure prefixed with hostile text (numbers, bools, None kept)."""
+    if isinstance(value, str):
+        return next(_PAYLOAD) + value
+    if isinstance(value, list):
+        return [poison(v) for v in value]
+    if isinstance(value, dict):
+        return {k: (v if k in ("status", "severity", "kind", "origin", "crop_png_b64", "start", "end") else poison(v))
+                for k, v in value.items()}
+    return value
+
+
+def test_hostile_text_everywhere_is_escaped(run, tmp_path):
+    data, _ = run
+    bad = copy.deepcopy(data)
+    bad["submissions"] = [poison(s) for s in bad["submissions"]]
+    bad["run"] = poison(bad["run"])
+    for s in bad["submissions"]:  # coverage terms and offsets stay consistent with the poisoned text
+        s["coverage"] = {}
+    write_html(bad, tmp_path, RULES)
+    pages = [tmp_path / "index.html", *sorted((tmp_path / "reports").glob("*.html"))]
+    assert len(pages) == len(bad["submissions"]) + 1
+    for path in pages:
+        text = path.read_text("utf-8")
+        page = Page(text)
+        assert page.tags.get("script", 0) == (1 if path.name == "index.html" else 0), path
+        assert page.tags.get("img", 0) == sum(1 for s in page.srcs if s.startswith("data:image/png"))
+        assert "<script>alert" not in text and "<img src=x" not in text
+        assert "&lt;script&gt;alert(1)&lt;/script&gt;" in text
+        for href in page.hrefs:
+            assert not href.lower().startswith("javascript:")
+    json.dumps(bad)  # still a valid results dict
+
+
+def test_missing_and_odd_optional_parts_still_render(run, tmp_path):
+    """Real results with optional parts removed or malformed: every page still renders."""
+    data, _ = run
+    odd = copy.deepcopy(data)
+    for i, s in enumerate(odd["submissions"]):
+        for key in ("provenance", "notes", "images", "origin", "grouping"):
+            s.pop(key, None)
+        s["coverage"] = [None, {"tech_elements": "x"}, {"tech_elements": {"数据流通": [{"start": "a"}]}}, {}][i % 4]
+        if i % 2:
+            s["fields"] = {}
+    write_html(odd, tmp_path, RULES)
+    for s in odd["submissions"]:
+        text = (tmp_path / "reports" / report_files(odd["submissions"])[s["submission_id"]]).read_text("utf-8")
+        assert "<mark" not in text
+        assert s["submission_id"] in text

@@ -1,0 +1,278 @@
+"""consolidated.xlsx read back with pandas and openpyxl and compared with results.json."""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import json
+import math
+from pathlib import Path
+from urllib.parse import unquote
+
+import openpyxl
+import pandas as pd
+import pytest
+
+from pipeline.config import load_rules
+from pipeline.report.html import report_files
+from pipeline.report.labels import FIELD_LABELS, SEVERITY_LABELS, STATUS_LABELS, display_value, section_labels
+from pipeline.report.xlsx import safe_cell, write_xlsx
+
+try:
+    from .report_batch import HOSTILE_FORMULA, report_run
+except ImportError:
+    from report_batch import HOSTILE_FORMULA, report_run
+
+RULES = load_rules()
+SHEETS = ["汇总", "联合单位", "问题清单", "文件", "说明"]
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory):
+    """The small batch made by report_batch (hostile text, a broken submission …)."""
+    return report_run(tmp_path_factory)
+
+
+@pytest.fixture(scope="module", params=["made", "samples"])
+def any_run(request, tmp_path_factory):
+    """Either the small made batch or the bundled samples/batch (conftest's shared sample_run)."""
+    if request.param == "made":
+        return report_run(tmp_path_factory)
+    _, out = request.getfixturevalue("sample_run")
+    return json.loads((out / "results.json").read_text("utf-8")), out
+
+
+@pytest.fixture(scope="module")
+def frames(any_run):
+    _, out = any_run
+    return pd.read_excel(out / "consolidated.xlsx", sheet_name=None)
+
+
+@pytest.fixture(scope="module")
+def exact(any_run):
+    """dtype=object keeps every cell's own type: text stays text (leading zeros), numbers numbers."""
+    _, out = any_run
+    return pd.read_excel(out / "consolidated.xlsx", sheet_name=None, dtype=object)
+
+
+def blank(v) -> bool:
+    return v is None or (isinstance(v, float) and math.isnan(v))
+
+
+def visible(value):
+    """What the spreadsheet shows for a results value: text neutralised, lists joined, blanks empty."""
+    text = display_value(value)
+    if text is None:
+        return None
+    return "'" + text if text.startswith(FORMULA_START) else text
+
+
+def test_sheets_and_headers(frames):
+    assert list(frames) == SHEETS
+    summary = frames["汇总"]
+    for key in ("lead_unit_name", "lead_unit_code", "scenario_name", "direction", "track", "address", "contact_email",
+                "unit_nature", "letter_date", "letter_has_seal", "letter_contact"):
+        assert FIELD_LABELS[key] in summary.columns
+    for label in section_labels(RULES).values():
+        assert f"{label}（字数）" in summary.columns
+    for element in RULES.raw["coverage"]["tech_elements"]:
+        assert f"技术要素：{element}" in summary.columns
+
+
+def test_summary_matches_results(any_run, frames, exact):
+    data, _ = any_run
+    subs = data["submissions"]
+    summary = frames["汇总"]
+    assert list(summary["提交编号"]) == [s["submission_id"] for s in subs]
+    assert list(summary["状态"]) == [STATUS_LABELS[s["status"]] for s in subs]
+    for col, sev in (("错误数", "error"), ("警告数", "warning"), ("提示数", "info")):
+        assert summary[col].dtype.kind == "i"
+        assert list(summary[col]) == [sum(f["severity"] == sev for f in s["findings"]) for s in subs]
+    rows = exact["汇总"].to_dict("records")
+    checked = 0
+    for s, row in zip(subs, rows, strict=True):
+        fields = s["fields"]
+        for key, label in FIELD_LABELS.items():
+            if key in ("joint_units", "sections", "section_lengths", "letter_clauses", "letter_date"):
+                continue
+            want = visible(fields.get(key))
+            got = row[label]
+            assert (blank(got) and want is None) or got == want, (s["submission_id"], key, got, want)
+            checked += want is not None
+        for spec in RULES.sections:
+            got = row[f"{section_labels(RULES)[spec.key]}（字数）"]
+            assert got == fields["section_lengths"][spec.key]
+            assert isinstance(got, int)
+        assert row["联合申报单位数"] == len(fields.get("joint_units") or [])
+        if fields.get("letter_date"):
+            assert row[FIELD_LABELS["letter_date"]] == dt.datetime.fromisoformat(fields["letter_date"])
+        else:
+            assert blank(row[FIELD_LABELS["letter_date"]])
+        clauses = fields.get("letter_clauses") or []
+        got = row["承诺条款"]
+        assert (blank(got) and not clauses) or got.split("\n") == [f"{i}. {c}" for i, c in enumerate(clauses, 1)]
+        tech = s.get("coverage", {}).get("tech_elements")
+        for element in RULES.raw["coverage"]["tech_elements"]:
+            got = row[f"技术要素：{element}"]
+            if tech is None:
+                assert blank(got)
+            else:
+                assert got == ("是" if tech.get(element) else "否")
+    assert checked > 40, "the batch has real extracted values to compare"
+    assert summary["承诺书日期"].dtype.kind == "M"
+
+
+def test_default_read_keeps_values(any_run, frames):
+    """Plain read_excel: pandas turns digit-only text columns into numbers; the digits still match."""
+    data, _ = any_run
+    summary = frames["汇总"]
+    for s, (_, row) in zip(data["submissions"], summary.iterrows(), strict=True):
+        for key in ("lead_unit_name", "scenario_name", "leader_mobile", "contact_email", "lead_unit_code"):
+            want = visible(s["fields"].get(key))
+            got = row[FIELD_LABELS[key]]
+            if want is None:
+                assert blank(got)
+            elif isinstance(got, (int, float)):
+                assert want.isdigit() and int(got) == int(want)
+            else:
+                assert got == want
+
+
+def test_joint_units_findings_files_sheets(any_run, frames):
+    data, _ = any_run
+    subs = data["submissions"]
+    joint = frames["联合单位"]
+    expected = [(s["submission_id"], i, u["name"], u["code"]) for s in subs
+                for i, u in enumerate(s["fields"].get("joint_units") or [], 1)]
+    assert len(expected) >= 3
+    got = [(r["提交编号"], r["序号"], r["单位名称"], r["组织机构代码/三证合一码"]) for _, r in joint.iterrows()]
+    assert got == [(sid, i, visible(n), visible(c)) for sid, i, n, c in expected]
+
+    problems = frames["问题清单"]
+    assert len(problems) == sum(len(s["findings"]) for s in subs)
+    for s in subs:
+        mine = problems[problems["提交编号"] == s["submission_id"]]
+        assert list(mine["规则"]) == [f["rule"] for f in s["findings"]]
+        assert list(mine["级别"]) == [SEVERITY_LABELS[f["severity"]] for f in s["findings"]]
+        assert list(mine["问题说明"]) == [visible(f["message"]) for f in s["findings"]]
+
+    files = frames["文件"]
+    assert len(files) == sum(len(s["files"]) for s in subs)
+    assert list(files["文件"]) == [visible(f["path"]) for s in subs for f in s["files"]]
+    assert set(files["使用OCR"]) <= {"是", "否"}
+    assert files["大小（字节）"].dtype.kind == "i"
+
+
+def test_explanations_sheet(any_run, frames):
+    data, _ = any_run
+    notes = frames["说明"]
+    info = dict(zip(notes["名称"], notes["内容"], strict=True))
+    assert info["规则文件版本"] == data["run"]["rules_version"]
+    assert info["规则文件 SHA-256"] == data["run"]["rules_sha256"]
+    assert isinstance(info["开始时间（北京时间）"], dt.datetime)
+    summary_headers = set(frames["汇总"].columns)
+    explained = set(notes.loc[notes["类别"] == "汇总", "名称"])
+    assert summary_headers == explained
+
+
+def test_workbook_layout_and_links(any_run):
+    data, out = any_run
+    wb = openpyxl.load_workbook(out / "consolidated.xlsx")
+    for name in SHEETS:
+        ws = wb[name]
+        assert ws.freeze_panes in ("A2", "B2")
+        assert ws.auto_filter.ref and ws.auto_filter.ref.startswith("A1:")
+        assert all(ws.cell(row=1, column=c).font.b for c in range(1, ws.max_column + 1))
+        widths = [ws.column_dimensions[openpyxl.utils.get_column_letter(c)].width for c in range(1, ws.max_column + 1)]
+        assert all(6 <= w <= 90 for w in widths)
+    ws = wb["汇总"]
+    headers = [c.value for c in ws[1]]
+    link_col = headers.index("报告") + 1
+    status_col = headers.index("状态") + 1
+    names = report_files(data["submissions"])
+    for r, sub in enumerate(data["submissions"], start=2):
+        cell = ws.cell(row=r, column=link_col)
+        assert cell.hyperlink is not None
+        target = cell.hyperlink.target
+        assert target.startswith("reports/") and (out / unquote(target)).is_file()
+        assert unquote(target) == "reports/" + names[sub["submission_id"]]
+        fill = ws.cell(row=r, column=status_col).fill.fgColor.rgb
+        assert fill.endswith({"pass": "C6EFCE", "warn": "FFEB9C", "fail": "FFC7CE"}[sub["status"]])
+    date_col = headers.index(FIELD_LABELS["letter_date"]) + 1
+    dated = [ws.cell(row=r, column=date_col) for r in range(2, ws.max_row + 1) if ws.cell(row=r, column=date_col).value]
+    assert dated and all(c.is_date and c.number_format == "yyyy-mm-dd" for c in dated)
+
+
+def _all_cells(path: Path):
+    wb = openpyxl.load_workbook(path)
+    for ws in wb.worksheets:
+        for row in ws.iter_rows():
+            yield from row
+
+
+def test_no_cell_is_a_formula(run):
+    data, out = run
+    hostile = next(s for s in data["submissions"] if s["submission_id"].startswith("B-"))
+    assert hostile["fields"]["lead_unit_name"] == HOSTILE_FORMULA  # the pipeline really read it
+    cells = list(_all_cells(out / "consolidated.xlsx"))
+    for c in cells:
+        assert c.data_type != "f", (c.coordinate, c.value)
+        if isinstance(c.value, str):
+            assert not c.value.startswith(FORMULA_START), (c.coordinate, c.value)
+    assert any(c.value == "'" + HOSTILE_FORMULA and c.data_type == "s" for c in cells)
+    summary = pd.read_excel(out / "consolidated.xlsx", sheet_name="汇总")
+    row = summary[summary["提交编号"] == hostile["submission_id"]].iloc[0]
+    assert row["牵头单位名称"] == "'" + HOSTILE_FORMULA
+    assert row["联系人E-mail"] == "'" + HOSTILE_FORMULA
+
+
+def test_hostile_and_odd_values_everywhere(run, tmp_path):
+    """Every string of a real results dict turned hostile (formulas, control characters): still safe."""
+    data, _ = run
+    payloads = ["=1+1", "+SUM(A1)", "-2", "@cmd", "\t=x", "\r=y", "a\x00b\x0bc\x1f"]
+    counter = iter(range(10**6))
+
+    def poison(v):
+        if isinstance(v, str):
+            return payloads[next(counter) % len(payloads)] + v
+        if isinstance(v, list):
+            return [poison(x) for x in v]
+        if isinstance(v, dict):
+            return {k: (x if k in ("status", "severity", "kind", "origin", "crop_png_b64") else poison(x))
+                    for k, x in v.items()}
+        return v
+
+    bad = copy.deepcopy(data)
+    bad["submissions"] = [poison(s) for s in bad["submissions"]]
+    path = write_xlsx(bad, tmp_path, RULES)
+    for c in _all_cells(path):
+        assert c.data_type != "f"
+        if isinstance(c.value, str):
+            assert not c.value.startswith(FORMULA_START)
+            assert "\x00" not in c.value and "\x1f" not in c.value
+    frames = pd.read_excel(path, sheet_name=None)
+    assert len(frames["汇总"]) == len(bad["submissions"])
+
+
+def test_safe_cell_rules():
+    assert safe_cell("=1+1") == "'=1+1"
+    assert safe_cell("\t=1") == "'\t=1"
+    assert safe_cell("正常文本") == "正常文本"
+    assert safe_cell(" =1") == " =1"
+    assert safe_cell(12) == 12 and safe_cell(True) == "是" and safe_cell(None) is None
+    assert safe_cell(["a", "=b"]) == "a、=b"
+    assert len(safe_cell("x" * 40000)) == 32767
+
+
+def test_missing_and_odd_optional_parts_still_write(run, tmp_path):
+    data, _ = run
+    odd = copy.deepcopy(data)
+    for i, s in enumerate(odd["submissions"]):
+        for key in ("provenance", "notes", "images", "origin", "grouping", "coverage"):
+            s.pop(key, None)
+        if i % 2:
+            s["fields"] = {"letter_date": "二〇二三年", "section_lengths": {"funding": "x"}, "joint_units": [None, {"name": 5}]}
+    frames = pd.read_excel(write_xlsx(odd, tmp_path, RULES), sheet_name=None, dtype=object)
+    assert list(frames["汇总"]["提交编号"]) == [s["submission_id"] for s in odd["submissions"]]
+    assert all(blank(v) for v in frames["汇总"]["技术要素：数据流通"])
