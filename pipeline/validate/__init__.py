@@ -1,42 +1,108 @@
 """Validation: findings from the document model, never touching files.
 
-Minimal version from the foundation issue; the full rule catalogue lands with the validation issue.
+Rules are declared records beside their check functions (see `registry.py`), grouped by theme:
+`files` (unreadable files, missing attachments), `basic` (the form's basic information),
+`sections` (lengths and keyword coverage), `letter` (附件2), `batch` (across submissions).
+`expectations` then runs one great_expectations suite over the consolidated tables; its
+unexpected rows become findings with the same rule ids, added only where the Python rules did
+not already report the same (rule, field) for that submission.
 """
 
 from __future__ import annotations
 
+import logging
+import re
 from typing import Any
 
 from ..config import Rules
-from ..model import Evidence, Finding, Submission
+from ..model import SEVERITY_ORDER, Finding, Note, Submission
+from . import basic, batch, files, letter, sections  # noqa: F401  (importing registers the rules)
+from .registry import CHECKS, REGISTRY, Context, Prepared, catalogue_records
 
-FILE_RULES = {
-    "FILE_UNREADABLE": ("error", "文件无法读取"),
-    "FILE_ENCRYPTED": ("error", "文件设有密码保护"),
-    "FILE_UNSUPPORTED": ("warning", "不支持的文件类型"),
-    "OCR_UNAVAILABLE": ("error", "扫描页无文字层，且未安装 OCR 引擎"),
-}
+log = logging.getLogger(__name__)
 
-
-def validate_submission(sub: Submission, rules: Rules) -> None:
-    for p in sub.file_problems:
-        sev, title = FILE_RULES[p.rule]
-        sub.findings.append(Finding(p.rule, rules.severity(p.rule, sev), None, f"{title}：{p.reason}",
-                                    Evidence(file=p.file, page=p.page)))
-    kinds = {d.kind for d in sub.documents}
-    if "form" not in kinds:
-        sub.findings.append(Finding("FORM_MISSING", "error", None, "缺少附件1《需求征集表》"))
-    if "letter" not in kinds:
-        sub.findings.append(Finding("LETTER_MISSING", "error", None, "缺少附件2《建设承诺书》"))
-    sub.compute_status()
+__all__ = ["validate_batch", "validate_submission", "catalogue", "sort_findings"]
 
 
-def validate_batch(submissions: list[Submission], rules: Rules) -> dict[str, Any] | None:
+def _run_check(fn, c: Context) -> None:
+    try:
+        c.sub.findings.extend(fn(c))
+    except Exception as exc:  # a rule must never stop the batch; the reviewer sees a note instead
+        log.exception("check %s failed on %s", fn.__name__, c.sub.submission_id)
+        ids = "、".join(getattr(fn, "rule_ids", ()))
+        c.sub.notes.append(Note(f"校验规则 {ids} 执行出错，未能完成该项检查：{type(exc).__name__}: {exc}"))
+
+
+def validate_submission(sub: Submission, rules: Rules, prep: Prepared | None = None) -> None:
+    """Per-submission rules: section lengths and coverage first, then every rule whose document was read."""
+    prep = prep or Prepared(rules)
+    sub.findings = [f for f in sub.findings if f.rule not in REGISTRY]
+    form_read = any(d.kind == "form" for d in sub.documents)
+    letter_read = any(d.kind == "letter" for d in sub.documents)
+    try:
+        sections.prepare(sub, rules, prep, form_read)
+    except Exception as exc:
+        log.exception("section preparation failed on %s", sub.submission_id)
+        sub.notes.append(Note(f"具体内容字数与关键词统计出错：{type(exc).__name__}: {exc}"))
+    c = Context(sub, rules, prep)
+    for scope, wanted in (("file", True), ("submission", True), ("form", form_read), ("letter", letter_read)):
+        if wanted:
+            for fn in CHECKS[scope]:
+                _run_check(fn, c)
+
+
+def _natural(text: str | None) -> tuple:
+    return tuple(int(p) if p.isdigit() else p for p in re.split(r"(\d+)", text or ""))
+
+
+def sort_findings(findings: list[Finding]) -> list[Finding]:
+    """Deterministic order: errors first, then by rule id, field (joint_units[2] before [10]), message."""
+    return sorted(findings, key=lambda f: (-SEVERITY_ORDER[f.severity], f.rule, _natural(f.field), f.message))
+
+
+def add_unreported(sub: Submission, found: list[Finding]) -> int:
+    """Add findings whose (rule, field) the submission does not have yet; returns how many were added."""
+    have = {(f.rule, f.field) for f in sub.findings}
+    added = 0
+    for f in found:
+        if (f.rule, f.field) not in have:
+            sub.findings.append(f)
+            have.add((f.rule, f.field))
+            added += 1
+    return added
+
+
+def validate_batch(submissions: list[Submission], rules: Rules, *, expectations: bool = True) -> dict[str, Any] | None:
+    """Validate every submission, then the batch; returns the great_expectations result (JSON-able)."""
+    prep = Prepared(rules)
     for sub in submissions:
-        validate_submission(sub, rules)
-    return None
+        validate_submission(sub, rules, prep)
+    for fn in CHECKS["batch"]:
+        try:
+            for sub, finding in fn(submissions, rules, prep):
+                sub.findings.append(finding)
+        except Exception as exc:
+            log.exception("batch check %s failed", fn.__name__)
+            for sub in submissions:
+                sub.notes.append(Note(f"批次规则 {'、'.join(fn.rule_ids)} 执行出错：{type(exc).__name__}: {exc}"))
+    result: dict[str, Any] | None = None
+    if expectations:
+        from .expectations import run_expectations
+
+        result, gx_findings = run_expectations(submissions, rules, prep)
+        by_id = {s.submission_id: s for s in submissions}
+        added = 0
+        for sid, found in gx_findings.items():
+            if sid in by_id:
+                added += add_unreported(by_id[sid], found)
+        if result is not None:
+            result["findings_added"] = added
+    for sub in submissions:
+        sub.findings = sort_findings(sub.findings)
+        sub.compute_status()
+    return result
 
 
 def catalogue(rules: Rules) -> list[dict[str, Any]]:
-    """The rule catalogue as records: id, severity, field, description (Chinese)."""
-    return [{"id": k, "severity": rules.severity(k, v[0]), "field": None, "description": v[1]} for k, v in FILE_RULES.items()]
+    """The rule catalogue as records: id, severity, field, description (Chinese), scope, message."""
+    return catalogue_records(rules)
