@@ -105,6 +105,7 @@ class Layout:
     notes: list[Note] = field(default_factory=list)
     ocr: bool = False
     ocr_confidence: float | None = None
+    problems: list[FileProblem] = field(default_factory=list)  # e.g. OCR_UNAVAILABLE for some pages
 
 
 @dataclass

@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import time
 from dataclasses import dataclass
@@ -29,6 +30,8 @@ class ExtractOptions:
     limits: Limits = Limits()
     ocr: bool = True  # False behaves as if no OCR engine were installed
     soffice: str | None = None  # path to LibreOffice; None: look on PATH
+    seal: tuple[float, int] | None = None  # rules [seal] (min_red_ratio, min_size_px); set by extract_file
+    seal_labels: tuple[str, ...] = ()  # rules [seal] near_labels (盖章, 公章…); set by extract_file
 
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -77,17 +80,28 @@ def read_layouts(path: Path, display: str, ext: str, options: ExtractOptions) ->
     raise ExtractionError("FILE_UNREADABLE", f"文件内容与扩展名 .{ext} 不符，无法识别为 Word 或 PDF 文档")
 
 
-def extract_file(path: Path, display: str, rules: Rules, options: ExtractOptions | None = None) -> FileResult:
-    """Read one file into documents; every failure becomes a FileProblem on the result."""
+def extract_file(path: Path, display: str, rules: Rules, options: ExtractOptions | None = None,
+                 sha256: str | None = None) -> FileResult:
+    """Read one file into documents; every failure becomes a FileProblem on the result.
+
+    `sha256`: the content hash when the caller already has it (the engine hashes once, for its cache).
+    """
     from .fields import documents_from_layout
 
     options = options or ExtractOptions()
+    if options.seal is None:
+        seal = rules.raw["seal"]
+        options = dataclasses.replace(
+            options,
+            seal=(float(seal["min_red_ratio"]), int(seal["min_size_px"])),
+            seal_labels=tuple(seal.get("near_labels", ())),
+        )
     started = time.perf_counter()
     ext = path.suffix.lower().lstrip(".") or display.rsplit(".", 1)[-1].lower()
     src = SourceFile(path=display, format=ext, size=path.stat().st_size)
     result = FileResult(source=src)
     try:
-        src.sha256 = sha256_of(path)
+        src.sha256 = sha256 or sha256_of(path)
         if src.size > options.limits.max_file_mb * 2**20:
             raise ExtractionError("FILE_UNREADABLE", f"文件大小 {src.size / 2**20:.0f} MB 超过上限 {options.limits.max_file_mb} MB，未读取")
         layouts = read_layouts(path, display, ext, options)
@@ -95,6 +109,7 @@ def extract_file(path: Path, display: str, rules: Rules, options: ExtractOptions
             src.pages = layout.pages
             src.ocr = src.ocr or layout.ocr
             result.notes.extend(layout.notes)
+            result.problems.extend(layout.problems)
             result.documents.extend(documents_from_layout(layout, rules))
     except ExtractionError as exc:
         result.problems.append(FileProblem(exc.rule, exc.reason))

@@ -1,0 +1,340 @@
+"""OCR of scanned pages with rapidocr-onnxruntime (PP-OCR models shipped in the wheel, offline).
+
+The engine is created once per process (lazy singleton): loading the models costs ~0.5 s and
+each worker process reuses it for every page. A page is straightened first (the skew of its
+ruling lines), read from its red channel (a red stamp fades into the paper, black text under it
+stays), and returned as characters with boxes plus the table ruling lines found in the image,
+so the PDF backend rebuilds lines, cells and paragraphs exactly as for a text PDF. Checkboxes are
+judged from the image itself (ink inside a small square next to a label), because recognisers
+read an empty box as 口 and a ticked one as 区 or drop it.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import threading
+from dataclasses import dataclass, field
+
+import numpy as np
+from PIL import Image
+
+CHECKED, UNCHECKED = "☑", "☐"
+
+# What a recogniser may read in place of a drawn box; the image decides checked or not. Real
+# characters among them (口 区 回 日) only count where the image shows a closed square apart
+# from the text before it.
+BOX_LIKE = frozenset("口□☐☑☒■▢◻囗回区R£α0O○◯")
+_CANONICAL = frozenset((CHECKED, UNCHECKED))
+# Pixels darker than this (0-255, red channel) are ink.
+_INK = 140
+
+# Recogniser slips with one right reading in context: (pattern, replacement). Applied to each
+# recognised box, and again to paragraphs joined from OCR lines (a term may straddle two lines).
+TEXT_FIXES = (
+    # 〇 read as a digit or letter inside a date in Chinese numerals (二0二三年 → 二〇二三年).
+    (re.compile(r"(?<=[一二三四五六七八九十〇])[0OoD○](?=[一二三四五六七八九十〇年])"), "〇"),
+    # 孪 alone at the end of a line (no 生 beside it to go by) is read as 李.
+    (re.compile(r"数字李生"), "数字孪生"),
+    # The lone stroke 一 of the form's label is lost in a narrow cell.
+    (re.compile(r"三证合码"), "三证合一码"),
+    # A dash between two dates read as the numeral 一 (2023年12月—2024年1月).
+    (re.compile(r"(?<=[月日])[一-](?=\d{4}\s*年)"), "—"),
+)
+_CJK = re.compile(r"[\u3400-\u9fff]")
+
+
+def fix_text(text: str) -> str:
+    """Known recogniser slips corrected, and straight quotes in Chinese text curled (“…”)."""
+    for pattern, repl in TEXT_FIXES:
+        text = pattern.sub(repl, text)
+    if '"' in text and _CJK.search(text):
+        out, depth = [], 0
+        for ch in text:
+            if ch == "“":
+                depth += 1
+            elif ch == "”":
+                depth = max(0, depth - 1)
+            elif ch == '"':
+                ch = "”" if depth > 0 else "“"
+                depth = depth - 1 if depth > 0 else depth + 1
+            out.append(ch)
+        text = "".join(out)
+    return text
+
+
+_engine = None
+_engine_error: str | None = None
+_lock = threading.Lock()
+
+
+def get_engine():
+    """The process-wide RapidOCR engine, or None when the OCR extra is not installed."""
+    global _engine, _engine_error
+    if _engine is not None or _engine_error is not None:
+        return _engine
+    with _lock:
+        if _engine is None and _engine_error is None:
+            try:
+                from rapidocr_onnxruntime import RapidOCR
+
+                _engine = RapidOCR()
+            except Exception as exc:  # noqa: BLE001 - missing package or broken models: no OCR
+                _engine_error = f"{type(exc).__name__}: {exc}"
+    return _engine
+
+
+def engine_available() -> bool:
+    return get_engine() is not None
+
+
+@dataclass
+class OcrChar:
+    """One recognised character (or a decoded checkbox) in image pixels."""
+
+    text: str
+    bbox: tuple[float, float, float, float]  # x0, top, x1, bottom
+    confidence: float = 1.0
+    box: int = -1  # index of the recognised box it came from; -1 for a checkbox found in the image
+
+
+@dataclass
+class OcrBox:
+    """One box as the recogniser returns it (axis-aligned), with per-character boxes."""
+
+    text: str
+    bbox: tuple[float, float, float, float]
+    confidence: float
+    chars: list[OcrChar] = field(default_factory=list)
+
+    @property
+    def height(self) -> float:
+        return self.bbox[3] - self.bbox[1]
+
+
+@dataclass
+class Scan:
+    """What one scanned page yields: characters and ruling lines, in image pixels."""
+
+    chars: list[OcrChar]
+    h_rules: list[tuple[float, float, float]]  # x0, x1, y
+    v_rules: list[tuple[float, float, float]]  # top, bottom, x
+
+
+def _quad_bbox(quad) -> tuple[float, float, float, float]:
+    xs = [float(p[0]) for p in quad]
+    ys = [float(p[1]) for p in quad]
+    return min(xs), min(ys), max(xs), max(ys)
+
+
+def _char_boxes(text: str, quads, bbox, conf: float, index: int) -> list[OcrChar]:
+    """Per-character boxes from the recogniser, or an even split of the box when it gave none."""
+    if quads and len(quads) == len(text):
+        boxes = [_quad_bbox(q) for q in quads]
+        y0, y1 = bbox[1], bbox[3]
+        return [OcrChar(ch, (b[0], y0, b[2], y1), conf, index) for ch, b in zip(text, boxes, strict=True)]
+    x0, y0, x1, y1 = bbox
+    step = (x1 - x0) / max(1, len(text))
+    return [
+        OcrChar(ch, (x0 + i * step, y0, x0 + (i + 1) * step, y1), conf, index) for i, ch in enumerate(text)
+    ]
+
+
+def recognise(img: Image.Image) -> list[OcrBox]:
+    """Raw OCR boxes of an image (pixel coordinates); [] when nothing is found."""
+    engine = get_engine()
+    if engine is None:
+        raise RuntimeError(_engine_error or "OCR engine unavailable")
+    result, _ = engine(np.asarray(img.convert("RGB")), return_word_box=True)
+    boxes = []
+    for item in result or []:
+        quad, text, score = item[0], fix_text(str(item[1])), float(item[2])
+        words = item[3] if len(item) > 3 else None
+        if not text.strip():
+            continue
+        bbox = _quad_bbox(quad)
+        chars = _char_boxes(text, words, bbox, score, len(boxes))
+        while chars and not chars[0].text.strip():
+            chars.pop(0)
+        while chars and not chars[-1].text.strip():
+            chars.pop()
+        boxes.append(OcrBox(text.strip(), bbox, score, chars))
+    return boxes
+
+
+# ---------------------------------------------------------------------------------------------
+# Page geometry: skew and ruling lines
+
+
+def _long_runs(dark: np.ndarray, horizontal: bool, min_len: int):
+    """Connected pieces of ink at least `min_len` long along one axis (ruling lines)."""
+    import cv2
+
+    k = cv2.getStructuringElement(cv2.MORPH_RECT, (min_len, 1) if horizontal else (1, min_len))
+    mask = cv2.morphologyEx(dark.astype(np.uint8), cv2.MORPH_OPEN, k)
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+    return n, labels, stats
+
+
+def skew_angle(img: Image.Image) -> float:
+    """Skew of the page in degrees from its long horizontal ruling lines (0 when it has none)."""
+    gray = np.asarray(img.convert("L"))
+    dark = gray < _INK
+    min_len = max(40, gray.shape[1] // 30)
+    n, labels, stats = _long_runs(dark, True, min_len)
+    angles, weights = [], []
+    for i in range(1, n):
+        x, y, w, h, _ = stats[i]
+        if w < gray.shape[1] // 6 or h > max(12, w // 20):
+            continue
+        ys, xs = np.nonzero(labels[y : y + h, x : x + w] == i)
+        if len(xs) < 20:
+            continue
+        slope = np.polyfit(xs.astype(float), ys.astype(float), 1)[0]
+        angles.append(math.degrees(math.atan(slope)))
+        weights.append(w)
+    if not angles:
+        return 0.0
+    order = np.argsort(angles)
+    cum = np.cumsum(np.asarray(weights, dtype=float)[order])
+    return float(np.asarray(angles)[order][np.searchsorted(cum, cum[-1] / 2)])
+
+
+def deskew(img: Image.Image) -> tuple[Image.Image, float]:
+    """The page turned straight (by its ruling lines), and the angle undone in degrees."""
+    angle = skew_angle(img)
+    if not 0.08 <= abs(angle) <= 5:
+        return img, 0.0
+    return img.convert("RGB").rotate(
+        angle, resample=Image.Resampling.BICUBIC, fillcolor=(255, 255, 255)
+    ), angle
+
+
+def ruling_lines(
+    dark: np.ndarray,
+) -> tuple[list[tuple[float, float, float]], list[tuple[float, float, float]]]:
+    """Horizontal (x0, x1, y) and vertical (top, bottom, x) table rules of a straightened page."""
+    min_len = max(30, min(dark.shape) // 40)
+    h_rules, v_rules = [], []
+    for horizontal, out in ((True, h_rules), (False, v_rules)):
+        n, _, stats = _long_runs(dark, horizontal, min_len)
+        for i in range(1, n):
+            x, y, w, h, _ = stats[i]
+            if horizontal and h <= 8:
+                out.append((float(x), float(x + w), y + h / 2))
+            elif not horizontal and w <= 8:
+                out.append((float(y), float(y + h), x + w / 2))
+    return h_rules, v_rules
+
+
+# ---------------------------------------------------------------------------------------------
+# Checkboxes
+
+
+@dataclass
+class DrawnBox:
+    """A small square drawn on the page (pixel coordinates) and the ink inside it."""
+
+    bbox: tuple[int, int, int, int]
+    fill: float
+    gap: float  # blank pixels between the square and the nearest ink to its left
+
+    def checked(self, min_fill: float) -> bool:
+        return self.fill >= min_fill
+
+    def stands_apart(self) -> bool:
+        """Options stand after spaces or at the start of a cell; 口 or 回 in a word sit close."""
+        return self.gap >= 0.4 * (self.bbox[3] - self.bbox[1])
+
+
+def find_boxes(dark: np.ndarray, around: tuple[float, float, float, float]) -> list[DrawnBox]:
+    """Closed squares about one text line high on a text line's band (and left of it)."""
+    import cv2
+
+    h = max(4.0, around[3] - around[1])
+    x0 = int(max(0, around[0] - 2 * h))
+    x1 = int(min(dark.shape[1], around[2] + h))
+    y0 = int(max(0, around[1] - 0.4 * h))
+    y1 = int(min(dark.shape[0], around[3] + 0.4 * h))
+    band = dark[y0:y1, x0:x1]
+    if band.size == 0:
+        return []
+    n, _, stats, _ = cv2.connectedComponentsWithStats(band.astype(np.uint8), connectivity=8)
+    boxes = []
+    for i in range(1, n):
+        bx, by, bw, bh, _area = stats[i]
+        if not (0.35 * h <= bw <= 1.1 * h and 0.35 * h <= bh <= 1.1 * h) or abs(bw - bh) > 0.25 * max(bw, bh):
+            continue
+        sub = band[by : by + bh, bx : bx + bw]
+        t = max(1, round(0.15 * min(bw, bh)))
+        # An outline: ink on all four sides along most of their length.
+        sides = (
+            sub[:t, :].any(axis=0).mean(),
+            sub[-t:, :].any(axis=0).mean(),
+            sub[:, :t].any(axis=1).mean(),
+            sub[:, -t:].any(axis=1).mean(),
+        )
+        if min(sides) < 0.8:
+            continue
+        m = max(t + 1, round(0.22 * min(bw, bh)))
+        inner = sub[m:-m, m:-m]
+        fill = float(inner.mean()) if inner.size else 0.0
+        ax0 = x0 + bx
+        left = dark[y0 + by : y0 + by + bh, max(0, ax0 - int(2 * bw)) : ax0]
+        cols = np.nonzero(left.any(axis=0))[0]
+        gap = float(left.shape[1] - 1 - cols[-1]) if len(cols) else float(2 * bw)
+        boxes.append(DrawnBox((ax0, y0 + by, ax0 + bw, y0 + by + bh), fill, gap))
+    return boxes
+
+
+def _overlap(a: tuple[float, ...], b: tuple[float, ...], axis: int) -> float:
+    return max(0.0, min(a[axis + 2], b[axis + 2]) - max(a[axis], b[axis]))
+
+
+def mark_checkboxes(chars: list[OcrChar], squares: list[DrawnBox], min_fill: float) -> list[OcrChar]:
+    """Characters with each drawn box read as ☑/☐: what the recogniser made of it is replaced,
+    or the box is added where it dropped it. A square counts only where it stands apart from
+    the ink before it (options do), so 口 or 回 inside a word is left alone."""
+    chars = list(chars)
+    seen: list[tuple[int, int, int, int]] = []
+    for sq in sorted(squares, key=lambda s: (s.bbox[1], s.bbox[0])):
+        b = sq.bbox
+        if any(
+            _overlap(b, s, 0) > 0.5 * (b[2] - b[0]) and _overlap(b, s, 1) > 0.5 * (b[3] - b[1]) for s in seen
+        ):
+            continue
+        seen.append(b)
+        side = b[3] - b[1]
+        row = [i for i, c in enumerate(chars) if _overlap(c.bbox, b, 1) >= 0.5 * side]
+        hits = [i for i in row if _overlap(chars[i].bbox, b, 0) >= 0.4 * (b[2] - b[0])]
+        if any(chars[i].text not in BOX_LIKE and chars[i].text not in _CANONICAL for i in hits):
+            continue
+        if not sq.stands_apart():
+            continue
+        glyph = CHECKED if sq.checked(min_fill) else UNCHECKED
+        if hits:
+            first = chars[hits[0]]
+            chars[hits[0]] = OcrChar(glyph, first.bbox, first.confidence, first.box)
+            for i in sorted(hits[1:], reverse=True):
+                del chars[i]
+        else:
+            y0 = min((chars[i].bbox[1] for i in row), default=b[1])
+            y1 = max((chars[i].bbox[3] for i in row), default=b[3])
+            chars.append(OcrChar(glyph, (float(b[0]), y0, float(b[2]), y1)))
+    return chars
+
+
+# ---------------------------------------------------------------------------------------------
+# A page
+
+
+def read_scan(img: Image.Image, checkbox_min_fill: float) -> Scan:
+    """Characters (checkboxes decoded) and ruling lines of a straightened page image."""
+    red = np.asarray(img.convert("RGB"))[..., 0]
+    clean = Image.fromarray(np.stack([red, red, red], axis=-1))
+    boxes = recognise(clean)
+    dark = red < _INK
+    squares = [sq for box in boxes for sq in find_boxes(dark, box.bbox)]
+    chars = mark_checkboxes([c for box in boxes for c in box.chars], squares, checkbox_min_fill)
+    h_rules, v_rules = ruling_lines(dark)
+    return Scan(chars, h_rules, v_rules)
