@@ -5,12 +5,14 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
+from typing import NoReturn
 
 import click
 
 from . import __version__
 from .config import ConfigError, Rules, load_rules
 from .model import SEVERITY_ORDER, to_jsonable
+from .safety import Limits
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 
@@ -37,37 +39,65 @@ def main() -> None:
 @click.option("--fail-on", type=click.Choice(["error", "warning", "never"]), default="never", show_default=True,
               help="Exit 1 when any finding is at or above this severity.")
 @click.option("--no-ocr", is_flag=True, help="Do not OCR scanned pages (they get OCR_UNAVAILABLE).")
+@click.option("--timeout", "timeout_s", type=click.FloatRange(min=0.1), default=Limits.file_timeout_s, show_default=True,
+              help="Seconds one file may take to read; past it the file is reported unreadable.")
+@click.option("--memory-mb", type=click.IntRange(min=128), default=Limits.memory_mb, show_default=True,
+              help="Memory cap of each worker process (MB).")
+@click.option("--no-cache", is_flag=True, help="Re-read every file instead of reusing results of unchanged files.")
+@click.option("--cache-dir", type=click.Path(path_type=Path), default=None, help="Cache folder (default: OUT/.cache).")
+@click.option("--executor", type=click.Choice(["local", "dask"]), default="local", show_default=True,
+              help="Where files are read: local worker processes, or a Dask cluster (--scheduler).")
+@click.option("--scheduler", default=None, help="Dask scheduler address, e.g. tcp://10.0.0.5:8786.")
 @click.option("--quiet", "-q", is_flag=True, help="Print only errors.")
 def run(input_dir: Path, out_dir: Path, workers: int | None, rules_path: str | None, fail_on: str,
-        no_ocr: bool, quiet: bool) -> None:
+        no_ocr: bool, timeout_s: float, memory_mb: int, no_cache: bool, cache_dir: Path | None,
+        executor: str, scheduler: str | None, quiet: bool) -> None:
     """Check every submission in INPUT and write results.json, consolidated.xlsx and HTML reports to OUT."""
-    from .engine import RunOptions, run_batch
-    from .report import write_outputs
+    import dataclasses
+    import time
+
+    from .engine import EngineError, RunOptions, clean_stale, private_tempdir, publish_outputs, run_batch
 
     if not input_dir.exists():
-        click.echo(f"错误: 输入文件夹不存在: {input_dir}", err=True)
-        sys.exit(EXIT_USAGE)
+        _usage_error(f"输入文件夹不存在: {input_dir}")
     if not input_dir.is_dir():
-        click.echo(f"错误: 输入不是文件夹: {input_dir}", err=True)
-        sys.exit(EXIT_USAGE)
+        _usage_error(f"输入不是文件夹: {input_dir}")
     if not any(input_dir.iterdir()):
-        click.echo(f"错误: 输入文件夹为空: {input_dir}", err=True)
-        sys.exit(EXIT_USAGE)
+        _usage_error(f"输入文件夹为空: {input_dir}")
     out_dir = out_dir.resolve()
     if out_dir == input_dir.resolve() or input_dir.resolve() in out_dir.parents:
-        click.echo("错误: 输出文件夹不能位于输入文件夹之内", err=True)
-        sys.exit(EXIT_USAGE)
+        _usage_error("输出文件夹不能位于输入文件夹之内")
+    if executor == "dask" and not scheduler:
+        _usage_error("使用 --executor dask 时须用 --scheduler 指定调度器地址，例如 tcp://10.0.0.5:8786")
     rules = _load_rules_or_exit(rules_path)
+    started = time.perf_counter()
+    clean_stale(out_dir)
+    limits = dataclasses.replace(Limits(), file_timeout_s=timeout_s, memory_mb=memory_mb)
     progress = None if quiet else _progress_printer()
-    result = run_batch(input_dir, rules, RunOptions(workers=workers, ocr=not no_ocr, progress=progress))
-    if progress:
-        progress.close()
-    write_outputs(result, out_dir, rules)
-    c = result.run["counts"]
+    with private_tempdir(out_dir) as tmp:  # everything the run writes stays inside OUT
+        options = RunOptions(workers=workers, limits=limits, ocr=not no_ocr, progress=progress,
+                             cache_dir=None if no_cache else (cache_dir or out_dir / ".cache"), work_dir=tmp,
+                             executor=executor, scheduler=scheduler)
+        try:
+            result = run_batch(input_dir, rules, options)
+        except EngineError as exc:
+            _usage_error(str(exc))
+        except KeyboardInterrupt:  # workers and temp folders are already gone; earlier outputs untouched
+            click.echo("已中断：未写出新的结果，上次的输出保持不变", err=True)
+            sys.exit(130)
+        finally:
+            if progress:
+                progress.close()
+        if not result.submissions:
+            _usage_error(f"输入文件夹中没有可检查的文件: {input_dir}")
+        publish_outputs(result, out_dir, rules)
+    r, c = result.run, result.run["counts"]
+    seconds = time.perf_counter() - started
     if not quiet:
+        cached = f"，其中 {r['cache']['hits']} 个未变化沿用上次结果" if r["cache"]["hits"] else ""
         click.echo(
-            f"完成: {result.run['submissions']} 份申报（通过 {c['pass']}，有警告 {c['warn']}，不通过 {c['fail']}），"
-            f"{result.run['files']} 个文件，用时 {result.run['seconds']:.1f} 秒 → {out_dir}"
+            f"完成: {r['submissions']} 份申报（通过 {c['pass']}，有警告 {c['warn']}，不通过 {c['fail']}），"
+            f"{r['files']} 个文件{cached}，用时 {seconds:.1f} 秒（{r['files'] / max(seconds, 1e-9):.1f} 文件/秒）→ {out_dir}"
         )
     if fail_on != "never":
         threshold = SEVERITY_ORDER[fail_on]
@@ -75,26 +105,44 @@ def run(input_dir: Path, out_dir: Path, workers: int | None, rules_path: str | N
             sys.exit(EXIT_FINDINGS)
 
 
+def _usage_error(message: str) -> NoReturn:
+    click.echo(f"错误: {message}", err=True)
+    sys.exit(EXIT_USAGE)
+
+
 class _progress_printer:
-    """A tqdm bar on a terminal; a plain line every ~10% otherwise."""
+    """A tqdm bar (files/s, ETA) on a terminal; otherwise a plain line every ~10% with rate and ETA."""
 
     def __init__(self) -> None:
+        import time
+
         self.tty = sys.stderr.isatty()
         self.bar = None
         self.last = -1
+        self.clock = time.perf_counter
+        self.t0 = self.clock()
+        self.first: int | None = None
 
     def __call__(self, done: int, total: int) -> None:
         if self.tty:
             if self.bar is None:
                 from tqdm import tqdm
 
-                self.bar = tqdm(total=total, unit="文件", desc="提取", file=sys.stderr)
+                self.bar = tqdm(total=total, unit="文件", desc="提取", file=sys.stderr, dynamic_ncols=True)
             self.bar.update(done - self.bar.n)
-        else:
-            step = max(1, total // 10)
-            if done == total or done // step != self.last:
-                self.last = done // step
-                click.echo(f"已提取 {done}/{total} 个文件", err=True)
+            return
+        if self.first is None:  # files answered from the cache come at once; the rate is over the rest
+            self.first, self.t0 = done, self.clock()
+            if done:
+                click.echo(f"已提取 {done}/{total} 个文件（未变化，沿用上次结果）", err=True)
+            return
+        step = max(1, total // 10)
+        if done == total or done // step != self.last:
+            self.last = done // step
+            elapsed = self.clock() - self.t0
+            rate = (done - self.first) / elapsed if elapsed > 0 else 0.0
+            eta = f"，预计还需 {(total - done) / rate:.0f} 秒" if rate > 0 and done < total else ""
+            click.echo(f"已提取 {done}/{total} 个文件（{rate:.1f} 文件/秒{eta}）", err=True)
 
     def close(self) -> None:
         if self.bar is not None:

@@ -4,11 +4,16 @@ Each subfolder or `.zip` directly inside the batch folder is one submission, its
 zip name. Loose top-level files are provisional single-file submissions; the engine groups them
 after extraction by the unit and scenario they name. Zip members are unpacked into a folder the
 run owns, with their names decoded the way the zip's maker wrote them (GBK on Chinese Windows).
+
+Nothing here parses a document. What breaks a limit (member counts, sizes, ratios, nesting, path
+traversal, links, special files) is listed with a `FileProblem` saying what was refused and why,
+so the submission's report shows it; nothing is silently dropped except operating-system clutter.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import stat
 import zipfile
 from dataclasses import dataclass, field
@@ -16,12 +21,12 @@ from pathlib import Path, PurePosixPath
 
 from .config import Rules
 from .model import FileProblem
-from .safety import Limits, sanitize_name, unique_name
+from .safety import MB, Limits, fs_name, sanitize_name, unique_name, visible
 
 
 @dataclass
 class InputFile:
-    rel_path: str  # path inside the submission, as the applicant named it ("/" separated)
+    rel_path: str  # path inside the submission, as the applicant named it ("/" separated, controls escaped)
     real_path: Path | None  # where to read it; None when it could not be unpacked
     size: int = 0
     problem: FileProblem | None = None  # set when the file was refused before parsing
@@ -34,6 +39,14 @@ class SubmissionInput:
     origin: str  # folder | zip | loose
     source_name: str  # the folder, zip or file name in the batch
     files: list[InputFile] = field(default_factory=list)
+
+
+@dataclass
+class _Budget:
+    """What one submission may unpack, all its zips together (nested zips share it)."""
+
+    members: int
+    bytes: int
 
 
 def zip_member_name(info: zipfile.ZipInfo) -> str:
@@ -52,10 +65,16 @@ def zip_member_name(info: zipfile.ZipInfo) -> str:
     return raw.decode("cp437")
 
 
+def is_traversal(name: str) -> bool:
+    """A member name that would land outside the folder it is unpacked into (zip slip)."""
+    norm = name.replace("\\", "/")
+    return norm.startswith("/") or (len(norm) > 1 and norm[1] == ":") or ".." in norm.split("/")
+
+
 def _safe_member_path(name: str) -> str | None:
-    """A relative, normalised member path, or None when nothing safe is left (zip slip)."""
+    """A relative, normalised member path, or None when nothing is left."""
     parts = [p for p in PurePosixPath(name.replace("\\", "/")).parts if p not in ("", ".", "..", "/")]
-    parts = [sanitize_name(p, 120) for p in parts if not p.endswith(":")]
+    parts = [visible(p) for p in parts if not p.endswith(":")]
     return "/".join(parts) if parts else None
 
 
@@ -66,6 +85,10 @@ def _is_ignored(rel_path: str, rules: Rules) -> bool:
         return True
     name = parts[-1]
     return name in files["ignore_names"] or any(name.startswith(p) for p in files["ignore_prefixes"])
+
+
+def _refused(rel: str, rule: str, reason: str, size: int = 0) -> InputFile:
+    return InputFile(rel, None, size, FileProblem(rule, reason))
 
 
 class Discoverer:
@@ -81,104 +104,156 @@ class Discoverer:
         taken: set[str] = set()
         subs: list[SubmissionInput] = []
         for entry in sorted(batch.iterdir(), key=lambda p: p.name):
-            if entry.is_symlink():
-                continue  # never follow links out of the batch folder
-            if entry.is_dir():
-                if entry.name in self.rules.raw["files"]["ignore_dirs"]:
+            name = fs_name(entry.name)
+            if entry.is_dir() and not entry.is_symlink():
+                if name in self.rules.raw["files"]["ignore_dirs"]:
                     continue
-                sub = SubmissionInput(unique_name(sanitize_name(entry.name), taken), "folder", entry.name)
-                self._walk_folder(entry, "", sub, depth=0)
+                sub = SubmissionInput(unique_name(sanitize_name(name), taken), "folder", visible(name))
+                budget = _Budget(self.limits.max_zip_members, self.limits.max_zip_total_mb * MB)
+                self._walk_folder(entry, "", sub, 0, budget)
                 subs.append(sub)
-            elif entry.is_file():
-                if _is_ignored(entry.name, self.rules):
-                    continue
-                if entry.suffix.lower() == ".zip":
-                    sub = SubmissionInput(unique_name(sanitize_name(entry.stem), taken), "zip", entry.name)
-                    self._unpack_zip(entry, "", sub, depth=1)
+                continue
+            if _is_ignored(name, self.rules):
+                continue
+            stem = name.rsplit(".", 1)[0] if "." in name.lstrip(".") else name
+            problem = _not_regular(entry)
+            if problem is None and name.lower().endswith(".zip"):
+                sub = SubmissionInput(unique_name(sanitize_name(stem), taken), "zip", visible(name))
+                budget = _Budget(self.limits.max_zip_members, self.limits.max_zip_total_mb * MB)
+                self._unpack_zip(entry, "", sub, 1, budget)
+            else:
+                sub = SubmissionInput(unique_name(sanitize_name(stem), taken), "loose", visible(name))
+                if problem is not None:
+                    sub.files.append(InputFile(visible(name), None, 0, problem))
                 else:
-                    sub = SubmissionInput(unique_name(sanitize_name(entry.stem), taken), "loose", entry.name)
-                    sub.files.append(InputFile(entry.name, entry, entry.stat().st_size))
-                subs.append(sub)
+                    sub.files.append(InputFile(visible(name), entry, entry.stat().st_size))
+            subs.append(sub)
         return subs
 
-    def _walk_folder(self, folder: Path, prefix: str, sub: SubmissionInput, depth: int) -> None:
+    def _walk_folder(self, folder: Path, prefix: str, sub: SubmissionInput, depth: int, budget: _Budget) -> None:
         for entry in sorted(folder.iterdir(), key=lambda p: p.name):
-            rel = f"{prefix}{entry.name}"
-            if entry.is_symlink():
-                sub.files.append(InputFile(rel, None, 0, FileProblem("FILE_UNSUPPORTED", "符号链接，未读取")))
-            elif entry.is_dir():
-                if entry.name not in self.rules.raw["files"]["ignore_dirs"] and depth < 8:
-                    self._walk_folder(entry, rel + "/", sub, depth + 1)
-            elif entry.is_file():
-                if _is_ignored(rel, self.rules):
+            rel = f"{prefix}{visible(fs_name(entry.name))}"
+            if entry.is_dir() and not entry.is_symlink():
+                if fs_name(entry.name) in self.rules.raw["files"]["ignore_dirs"]:
                     continue
-                if entry.suffix.lower() == ".zip":
-                    self._unpack_zip(entry, rel + "/", sub, depth=1)
-                else:
-                    sub.files.append(InputFile(rel, entry, entry.stat().st_size))
+                if depth + 1 > self.limits.max_folder_depth:
+                    sub.files.append(_refused(rel, "FILE_UNSUPPORTED", f"文件夹嵌套超过 {self.limits.max_folder_depth} 层，其中内容未读取"))
+                    continue
+                self._walk_folder(entry, rel + "/", sub, depth + 1, budget)
+                continue
+            if _is_ignored(rel, self.rules):
+                continue
+            problem = _not_regular(entry)
+            if problem is not None:
+                sub.files.append(InputFile(rel, None, 0, problem))
+            elif budget.members <= 0:
+                sub.files.append(_refused(rel, "FILE_UNREADABLE", f"提交内文件数超过上限 {self.limits.max_zip_members} 个，未读取"))
+            elif entry.name.lower().endswith(".zip"):
+                self._unpack_zip(entry, rel + "/", sub, 1, budget)
+            else:
+                budget.members -= 1
+                sub.files.append(InputFile(rel, entry, entry.stat().st_size))
 
-    def _unpack_zip(self, zpath: Path, prefix: str, sub: SubmissionInput, depth: int) -> None:
+    def _unpack_zip(self, zpath: Path, prefix: str, sub: SubmissionInput, depth: int, budget: _Budget) -> None:
         """Unpack a zip's members into the run's folder, refusing what breaks the limits."""
         lim = self.limits
-        label = prefix.rstrip("/") or zpath.name
+        label = prefix.rstrip("/") or visible(fs_name(zpath.name))
         if depth > lim.max_zip_depth:
-            sub.files.append(InputFile(label, None, 0, FileProblem("FILE_UNSUPPORTED", f"压缩包嵌套超过{lim.max_zip_depth}层，未解压")))
+            sub.files.append(_refused(label, "FILE_UNSUPPORTED", f"压缩包嵌套超过 {lim.max_zip_depth} 层（压缩包内的压缩包内又有压缩包），未解压"))
             return
         try:
             zf = zipfile.ZipFile(zpath)
-        except (zipfile.BadZipFile, OSError, ValueError) as exc:
-            sub.files.append(InputFile(label, None, 0, FileProblem("FILE_UNREADABLE", f"压缩包损坏，无法打开: {exc}")))
+            infos = [i for i in zf.infolist() if not i.is_dir()]
+        except Exception as exc:  # noqa: BLE001 - zipfile raises many types on damaged input
+            sub.files.append(_refused(label, "FILE_UNREADABLE", f"压缩包损坏，无法打开（{type(exc).__name__}）"))
             return
         with zf:
-            infos = [i for i in zf.infolist() if not i.is_dir()]
-            if len(infos) > lim.max_zip_members:
-                sub.files.append(InputFile(label, None, 0, FileProblem(
-                    "FILE_UNREADABLE", f"压缩包内文件数 {len(infos)} 超过上限 {lim.max_zip_members}，未解压")))
+            if not infos:
+                sub.files.append(_refused(label, "FILE_UNREADABLE", "压缩包内没有任何文件"))
+                return
+            if len(infos) > budget.members:
+                sub.files.append(_refused(label, "FILE_UNREADABLE",
+                                          f"压缩包内文件数 {len(infos)} 超过上限 {lim.max_zip_members}，未解压"))
                 return
             total = sum(i.file_size for i in infos)
-            if total > lim.max_zip_total_mb * 2**20:
-                sub.files.append(InputFile(label, None, 0, FileProblem(
-                    "FILE_UNREADABLE", f"压缩包解压后 {total / 2**20:.0f} MB，超过上限 {lim.max_zip_total_mb} MB，未解压")))
+            if total > budget.bytes:
+                sub.files.append(_refused(label, "FILE_UNREADABLE",
+                                          f"压缩包解压后 {total / MB:.0f} MB，超过上限 {lim.max_zip_total_mb} MB，未解压"))
                 return
             self._counter += 1
             target = self.workdir / f"z{self._counter}"
             target.mkdir(parents=True, exist_ok=True)
-            for info in infos:
-                name = zip_member_name(info)
-                rel_inside = _safe_member_path(name)
-                if rel_inside is None:
-                    continue
-                rel = prefix + rel_inside
-                if _is_ignored(rel, self.rules):
-                    continue
-                mode = info.external_attr >> 16
-                if stat.S_ISLNK(mode):
-                    sub.files.append(InputFile(rel, None, info.file_size, FileProblem("FILE_UNSUPPORTED", "压缩包内的符号链接，未解压")))
-                    continue
-                if info.compress_size and info.file_size / info.compress_size > lim.max_zip_ratio and info.file_size > 2**20:
-                    sub.files.append(InputFile(rel, None, info.file_size, FileProblem(
-                        "FILE_UNREADABLE", f"压缩比 {info.file_size / info.compress_size:.0f} 异常（疑似压缩炸弹），未解压")))
-                    continue
-                dest = target / f"m{len(os.listdir(target))}{Path(rel_inside).suffix.lower()[:10]}"
-                try:
-                    self._extract_member(zf, info, dest, lim.max_zip_total_mb * 2**20)
-                except (zipfile.BadZipFile, OSError, ValueError, EOFError, RuntimeError, NotImplementedError) as exc:
-                    reason = "加密的压缩包成员" if info.flag_bits & 0x1 else f"无法解压: {exc}"
-                    rule = "FILE_ENCRYPTED" if info.flag_bits & 0x1 else "FILE_UNREADABLE"
-                    sub.files.append(InputFile(rel, None, info.file_size, FileProblem(rule, reason)))
-                    continue
-                if dest.suffix == ".zip":
-                    self._unpack_zip(dest, rel + "/", sub, depth + 1)
-                else:
-                    sub.files.append(InputFile(rel, dest, dest.stat().st_size))
+            for n, info in enumerate(infos):
+                self._unpack_member(zf, info, target / f"m{n}", prefix, sub, depth, budget)
+
+    def _unpack_member(self, zf: zipfile.ZipFile, info: zipfile.ZipInfo, dest_stem: Path, prefix: str,
+                       sub: SubmissionInput, depth: int, budget: _Budget) -> None:
+        lim = self.limits
+        name = zip_member_name(info)
+        rel_inside = _safe_member_path(name)
+        if rel_inside is None:
+            sub.files.append(_refused(prefix + visible(name), "FILE_UNREADABLE", "压缩包成员名称无效，未解压"))
+            return
+        rel = prefix + rel_inside
+        if _is_ignored(rel, self.rules):
+            return
+        if is_traversal(name):
+            sub.files.append(_refused(rel, "FILE_UNREADABLE",
+                                      f"压缩包成员路径「{visible(name)[:120]}」含 ../ 或绝对路径（路径穿越），为安全起见未解压"))
+            return
+        if stat.S_ISLNK(info.external_attr >> 16):
+            sub.files.append(_refused(rel, "FILE_UNSUPPORTED", "压缩包内的符号链接，未解压", info.file_size))
+            return
+        if info.flag_bits & 0x1:
+            sub.files.append(_refused(rel, "FILE_ENCRYPTED", "压缩包成员设有密码，无法解压", info.file_size))
+            return
+        if info.file_size > lim.ratio_floor_mb * MB and info.file_size > lim.max_zip_ratio * max(info.compress_size, 1):
+            ratio = info.file_size / max(info.compress_size, 1)
+            sub.files.append(_refused(rel, "FILE_UNREADABLE",
+                                      f"压缩比 {ratio:.0f}:1 异常（上限 {lim.max_zip_ratio}:1，疑似压缩炸弹），未解压", info.file_size))
+            return
+        if info.file_size > budget.bytes:
+            sub.files.append(_refused(rel, "FILE_UNREADABLE",
+                                      f"解压后超过提交总大小上限 {lim.max_zip_total_mb} MB，未解压", info.file_size))
+            return
+        budget.members -= 1
+        is_zip = rel_inside.lower().endswith(".zip")
+        suffix = re.sub(r"[^0-9a-z]", "", PurePosixPath(rel_inside).suffix.lower())[:10]
+        dest = dest_stem.with_name(dest_stem.name + (f".{suffix}" if suffix else ""))
+        try:
+            budget.bytes -= self._extract_member(zf, info, dest, min(budget.bytes, info.file_size))
+        except Exception as exc:  # noqa: BLE001 - damaged members raise many types
+            dest.unlink(missing_ok=True)
+            sub.files.append(_refused(rel, "FILE_UNREADABLE", f"压缩包成员无法解压（{type(exc).__name__}）", info.file_size))
+            return
+        if is_zip:
+            self._unpack_zip(dest, rel + "/", sub, depth + 1, budget)
+        else:
+            sub.files.append(InputFile(rel, dest, dest.stat().st_size))
 
     @staticmethod
-    def _extract_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, dest: Path, cap: int) -> None:
-        """Stream one member to disk, stopping at `cap` bytes whatever the header claims."""
+    def _extract_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, dest: Path, cap: int) -> int:
+        """Stream one member to disk, stopping at `cap` bytes whatever the header claims; bytes written."""
         written = 0
-        with zf.open(info) as src, open(dest, "wb") as out:
+        with zf.open(info) as src, open(dest, "xb") as out:
             while chunk := src.read(1 << 20):
                 written += len(chunk)
                 if written > cap:
                     raise ValueError("解压后超过大小上限")
                 out.write(chunk)
+        return written
+
+
+def _not_regular(entry: Path) -> FileProblem | None:
+    """Links and special files (FIFOs, devices, sockets) are never opened: reading one could hang or escape."""
+    try:
+        mode = entry.lstat().st_mode
+    except OSError as exc:
+        return FileProblem("FILE_UNREADABLE", f"无法读取文件信息: {exc.strerror or exc}")
+    if stat.S_ISLNK(mode):
+        return FileProblem("FILE_UNSUPPORTED", "符号链接，为安全起见未读取")
+    if not stat.S_ISREG(mode):
+        return FileProblem("FILE_UNSUPPORTED", "不是普通文件（设备、管道或套接字），未读取")
+    if not os.access(entry, os.R_OK):
+        return FileProblem("FILE_UNREADABLE", "没有读取权限")
+    return None

@@ -1,24 +1,49 @@
-"""The batch engine: discover → extract (in worker processes) → assemble → validate → report."""
+"""The batch engine: discover → hash/cache → extract (isolated workers) → assemble → validate.
+
+Extraction runs one file per task in worker processes (`pipeline.workers`) with a time limit and a
+memory cap; a file that breaks them becomes a FILE_UNREADABLE problem and the batch goes on. The
+same task function runs locally or on a Dask cluster (`executor="dask"`), so results do not depend
+on where, or on how many workers, they were computed. Per-file results are cached by content hash;
+batch-level steps (grouping, validation, reports) are always recomputed.
+"""
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
+import ctypes.util
+import dataclasses
+import hashlib
 import os
+import shutil
+import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Iterator
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
+from typing import Any
 
 from . import __version__
 from .assemble import assemble
+from .cache import ResultCache, cache_context, code_fingerprint
 from .config import Rules
 from .discover import Discoverer, InputFile
-from .extract import ExtractOptions, extract_file
-from .model import BatchResult, FileResult
-from .safety import Limits
+from .extract import ExtractOptions, extract_file, sniff_format
+from .model import BatchResult, FileProblem, FileResult, SourceFile
+from .safety import Limits, check_ooxml, check_size
+from .workers import IsolatedPool, Outcome, PoolError
+
+# Problems that depend on the machine (its load, its free memory), not on the file: never cached.
+_TRANSIENT = ("处理超时", "内存超限", "解析进程异常退出", "内部错误")
+
+
+class EngineError(RuntimeError):
+    """The run cannot proceed (no workers, no cluster): reported by the CLI as a usage error."""
 
 
 @dataclass
@@ -27,65 +52,292 @@ class RunOptions:
     limits: Limits = field(default_factory=Limits)
     ocr: bool = True
     progress: Callable[[int, int], None] | None = None  # called with (done, total) files
+    cache_dir: Path | None = None  # None: no cache
+    work_dir: Path | None = None  # where the run's temp folder goes; None: the system's temp folder
+    executor: str = "local"  # local | dask
+    scheduler: str | None = None  # Dask scheduler address, e.g. tcp://10.0.0.5:8786
 
 
-_WORKER_RULES: Rules | None = None
+@dataclass(frozen=True)
+class ExtractTask:
+    """One file for a worker: a path it can read, or the bytes themselves (Dask workers elsewhere)."""
+
+    display: str  # path inside the submission
+    suffix: str  # the file's suffix as stored (".docx"), so the extractor sees the same name everywhere
+    sha256: str
+    size: int
+    path: str | None = None
+    data: bytes | None = None
 
 
-def _init_worker(rules: Rules) -> None:
-    global _WORKER_RULES
-    _WORKER_RULES = rules
+# ----------------------------------------------------------------------------------------------
+# What runs in a worker process.
 
 
-def _extract_task(args: tuple[Path, str, ExtractOptions]) -> FileResult:
-    path, display, opts = args
-    assert _WORKER_RULES is not None
-    return extract_file(path, display, _WORKER_RULES, opts)
+def make_extractor(payload: tuple[Rules, ExtractOptions]) -> Callable[[ExtractTask], FileResult]:
+    """Built once per worker: rules and options arrive once, the format backends are imported once."""
+    rules, options = payload
+    for module in ("pipeline.extract.docx", "pipeline.extract.pdf", "pipeline.extract.fields",
+                   "lxml.etree", "docx", "pdfplumber", "pypdfium2", "PIL.Image"):  # OCR loads on first scan
+        with contextlib.suppress(Exception):
+            __import__(module)
+    return partial(extract_task, rules=rules, options=options)
 
 
-def _map_files(tasks: list[tuple[Path, str, ExtractOptions]], rules: Rules, workers: int) -> Iterator[FileResult]:
-    if workers <= 1 or len(tasks) <= 1:
-        _init_worker(rules)
-        yield from map(_extract_task, tasks)
-        return
-    with ProcessPoolExecutor(max_workers=workers, initializer=_init_worker, initargs=(rules,)) as pool:
-        yield from pool.map(_extract_task, tasks, chunksize=1)
+def extract_task(task: ExtractTask, rules: Rules, options: ExtractOptions) -> FileResult:
+    """Pre-parse checks, then the extractor. Never raises for a bad file."""
+    tmp_copy = None
+    if task.data is not None:
+        fd, tmp_copy = tempfile.mkstemp(suffix=task.suffix)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(task.data)
+        path = Path(tmp_copy)
+    else:
+        path = Path(task.path)
+    try:
+        problem = None
+        if sniff_format(path) == "zip":
+            problem = check_ooxml(path, options.limits)
+        if problem is not None:
+            return refused_result(task, problem)
+        return extract_file(path, task.display, rules, options, sha256=task.sha256)
+    finally:
+        if tmp_copy:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp_copy)
+
+
+def refused_result(task: ExtractTask, problem: FileProblem) -> FileResult:
+    fmt = task.suffix.lower().lstrip(".") or task.display.rsplit(".", 1)[-1].lower()
+    return FileResult(SourceFile(task.display, fmt, sha256=task.sha256, size=task.size), problems=[problem])
+
+
+def outcome_result(task: ExtractTask, outcome: Outcome, limits: Limits) -> FileResult:
+    """A worker's outcome as a FileResult; a timeout, memory blow-up or crash becomes FILE_UNREADABLE."""
+    if outcome.failure is None and isinstance(outcome.value, FileResult):
+        return outcome.value
+    reason = {
+        "timeout": f"处理超时（超过 {limits.file_timeout_s:g} 秒），已停止读取此文件",
+        "memory": f"内存超限（超过 {limits.memory_mb} MB），已停止读取此文件",
+        "crash": f"解析进程异常退出（{outcome.detail}），未能读取此文件",
+    }.get(outcome.failure or "", f"解析时出现内部错误: {outcome.detail}")
+    res = refused_result(task, FileProblem("FILE_UNREADABLE", reason))
+    res.seconds = outcome.seconds
+    return res
+
+
+def extract_isolated(path: Path, display: str, rules: Rules, options: ExtractOptions) -> FileResult:
+    """One file through the same checks and isolated worker as a run (for `pipeline inspect`)."""
+    limits = options.limits
+    size = path.stat().st_size
+    task = ExtractTask(display, path.suffix, "", size, str(path.absolute()))
+    too_big = check_size(size, limits)
+    if too_big is not None:
+        return refused_result(task, too_big)
+    task = dataclasses.replace(task, sha256=_sha256(path))
+    with IsolatedPool("pipeline.engine:make_extractor", (rules, options), 1, limits.file_timeout_s,
+                      limits.memory_mb) as pool:
+        return outcome_result(task, pool.run(task), limits)
+
+
+def _cacheable(res: FileResult) -> bool:
+    return not any(marker in p.reason for p in res.problems for marker in _TRANSIENT)
+
+
+# ----------------------------------------------------------------------------------------------
+# Executors: each yields (key, Outcome) for (key, ExtractTask) items.
+
+
+def _local_outcomes(items: list[tuple[Any, ExtractTask]], payload: tuple, workers: int, limits: Limits,
+                    tmp_root: Path, info: dict) -> Iterator[tuple[Any, Outcome]]:
+    stderr = None if os.environ.get("PIPELINE_WORKER_STDERR") else subprocess.DEVNULL
+    with IsolatedPool("pipeline.engine:make_extractor", payload, workers, limits.file_timeout_s,
+                      limits.memory_mb, tmp_root=tmp_root, stderr=stderr) as pool:
+        yield from pool.map_unordered(items)
+        info["worker_processes"] = pool.started_workers
+        info["peak_worker_rss_mb"] = round(pool.peak_worker_rss_mb, 1)
+
+
+_DASK_POOLS: dict[int, tuple[str, IsolatedPool]] = {}
+_DASK_LOCK = threading.Lock()
+
+
+def _dask_extract(payload: tuple, token: str, timeout_s: float, memory_mb: int, task: ExtractTask) -> Outcome:
+    """Runs on a Dask worker thread: the same isolated one-file-at-a-time worker as a local run."""
+    tid = threading.get_ident()
+    with _DASK_LOCK:
+        held = _DASK_POOLS.get(tid)
+    if held is None or held[0] != token:
+        if held is not None:
+            held[1].close()
+        pool = IsolatedPool("pipeline.engine:make_extractor", payload, 1, timeout_s, memory_mb)
+        with _DASK_LOCK:
+            _DASK_POOLS[tid] = (token, pool)
+    else:
+        pool = held[1]
+    return pool.run(task)
+
+
+def _dask_close_pools() -> int:
+    """Stop the idle extraction workers a batch left on a Dask worker (run via Client.run)."""
+    with _DASK_LOCK:
+        pools = list(_DASK_POOLS.values())
+        _DASK_POOLS.clear()
+    for _token, pool in pools:
+        pool.close()
+    return len(pools)
+
+
+def _dask_fingerprint() -> str:
+    return code_fingerprint.__wrapped__()
+
+
+def _dask_client(scheduler: str | None):
+    try:
+        from distributed import Client
+    except ImportError as exc:
+        raise EngineError("使用 --executor dask 需要安装 dask[distributed]（pip install '.[cluster]'）") from exc
+    if not scheduler:
+        raise EngineError("使用 --executor dask 时须用 --scheduler 指定调度器地址，例如 tcp://10.0.0.5:8786")
+    try:
+        return Client(scheduler)  # connect timeout: dask config distributed.comm.timeouts.connect
+    except Exception as exc:  # noqa: BLE001 - OSError, TimeoutError, ValueError for a bad address
+        raise EngineError(f"无法连接 Dask 调度器 {scheduler}: {exc}") from exc
+
+
+def _dask_outcomes(items: list[tuple[Any, ExtractTask]], payload: tuple, limits: Limits,
+                   scheduler: str | None, info: dict) -> Iterator[tuple[Any, Outcome]]:
+    """Ship each file's bytes to the cluster (no shared filesystem needed), a bounded number in flight."""
+    from distributed import as_completed
+
+    client = _dask_client(scheduler)
+    try:
+        mine = code_fingerprint.__wrapped__()  # as the code is now, like the workers' fresh imports
+        theirs = client.run(_dask_fingerprint)
+        stale = sorted(addr for addr, fp in theirs.items() if fp != mine)
+        if not theirs:
+            raise EngineError(f"Dask 调度器 {scheduler} 没有可用的 worker")
+        if stale:
+            raise EngineError(f"Dask worker 上的 pipeline 版本与本机不同，结果将不一致: {', '.join(stale)}")
+        threads = sum(client.nthreads().values()) or 1
+        info["workers"] = threads
+        token = hashlib.sha256(mine.encode() + repr((payload[0].sha256, payload[1])).encode()).hexdigest()
+        [payload_f] = client.scatter([payload], broadcast=True, hash=False)
+        queue_ = list(reversed(items))
+        keys: dict[Any, Any] = {}
+        done = as_completed()
+
+        unreadable: list[tuple[Any, Outcome]] = []
+
+        def submit() -> None:
+            while queue_:
+                key, task = queue_.pop()
+                try:
+                    data = Path(task.path).read_bytes()
+                except OSError as exc:
+                    unreadable.append((key, Outcome(None, "error", f"无法读取文件: {exc.strerror or exc}")))
+                    continue
+                shipped = ExtractTask(task.display, task.suffix, task.sha256, task.size, None, data)
+                fut = client.submit(_dask_extract, payload_f, token, limits.file_timeout_s, limits.memory_mb,
+                                    shipped, pure=False, retries=0)
+                keys[fut.key] = key
+                done.add(fut)
+                return
+
+        for _ in range(min(len(queue_), 2 * threads)):
+            submit()
+        yield from unreadable
+        for fut in done:
+            key = keys.pop(fut.key)
+            try:
+                outcome = fut.result()
+            except Exception as exc:  # noqa: BLE001 - e.g. KilledWorker: the file's own failure
+                outcome = Outcome(None, "crash", f"Dask: {type(exc).__name__}")
+            fut.release()
+            unreadable.clear()
+            submit()
+            yield from unreadable
+            yield key, outcome
+        with contextlib.suppress(Exception):
+            client.run(_dask_close_pools)
+    finally:
+        client.close()
+
+
+# ----------------------------------------------------------------------------------------------
+# The run.
 
 
 def run_batch(input_dir: Path, rules: Rules, options: RunOptions | None = None) -> BatchResult:
-    """Check every submission in `input_dir`; returns results without writing anything."""
+    """Check every submission in `input_dir`; returns results. Writes only to the cache and the run's
+    temp folder (below `work_dir`), which is removed before returning."""
     from .validate import validate_batch
 
     options = options or RunOptions()
-    started = datetime.now(timezone.utc)
+    limits = options.limits
+    started = datetime.now(UTC)
     t0 = time.perf_counter()
     workers = options.workers or os.cpu_count() or 1
     stage: dict[str, float] = {}
-    with tempfile.TemporaryDirectory(prefix="pipeline-run-") as tmp:
-        inputs = Discoverer(rules, Path(tmp), options.limits).discover(input_dir)
-        opts = ExtractOptions(limits=options.limits, ocr=options.ocr)
-        keys: list[tuple[int, int]] = []
-        tasks: list[tuple[Path, str, ExtractOptions]] = []
-        for si, sin in enumerate(inputs):
-            for fi, f in enumerate(sin.files):
-                if _needs_extraction(f, rules):
-                    keys.append((si, fi))
-                    tasks.append((f.real_path, f.rel_path, opts))
-                elif f.problem is None and f.real_path is not None:
-                    ext = f.rel_path.rsplit(".", 1)[-1] if "." in f.rel_path else ""
-                    f.problem = _unsupported(ext)
+    info: dict[str, Any] = {"workers": workers}
+    cache = ResultCache(options.cache_dir, cache_context(rules.sha256, options.ocr, limits)) if options.cache_dir else None
+    if options.work_dir is not None:
+        options.work_dir.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix=f".run-{os.getpid()}-", dir=options.work_dir) as tmp:
+        tmp = os.path.abspath(tmp)  # workers run in their own folders: every path they get is absolute
+        inputs = Discoverer(rules, Path(tmp) / "unpacked", limits).discover(Path(input_dir).absolute())
         stage["discover"] = time.perf_counter() - t0
+
         t1 = time.perf_counter()
         results: dict[tuple[int, int], FileResult] = {}
-        for n, (key, res) in enumerate(zip(keys, _map_files(tasks, rules, workers), strict=True), 1):
-            results[key] = res
-            if options.progress:
-                options.progress(n, len(tasks))
-        stage["extract"] = time.perf_counter() - t1
+        todo: list[tuple[tuple[int, int], ExtractTask]] = []
+        for si, sin in enumerate(inputs):
+            for fi, f in enumerate(sin.files):
+                if f.problem is not None or f.real_path is None:
+                    continue
+                if not _supported(f, rules):
+                    f.problem = _unsupported(f.rel_path)
+                    continue
+                task, res = _plan(f, limits, cache)
+                if res is not None:
+                    results[(si, fi)] = res
+                else:
+                    todo.append(((si, fi), task))
+        total = len(results) + len(todo)
+        stage["hash_and_cache"] = time.perf_counter() - t1
+        if options.progress and total:
+            options.progress(len(results), total)
+
+        t2 = time.perf_counter()
+        if todo:
+            tasks = dict(todo)
+            opts = ExtractOptions(limits=limits, ocr=options.ocr)
+            if options.executor == "dask":
+                outcomes = _dask_outcomes(todo, (rules, opts), limits, options.scheduler, info)
+            elif options.executor == "local":
+                outcomes = _local_outcomes(todo, (rules, opts), min(workers, len(todo)), limits, Path(tmp) / "workers", info)
+            else:
+                raise EngineError(f"未知的执行方式: {options.executor}")
+            try:
+                for key, outcome in outcomes:
+                    res = outcome_result(tasks[key], outcome, limits)
+                    results[key] = res
+                    if cache is not None and _cacheable(res):
+                        cache.put(tasks[key].sha256, tasks[key].display, res)
+                    if options.progress:
+                        options.progress(len(results), total)
+            except PoolError as exc:
+                raise EngineError(str(exc)) from exc
+        stage["extract"] = time.perf_counter() - t2
+
+        t3 = time.perf_counter()
         submissions = assemble(inputs, results, rules)
-    t2 = time.perf_counter()
+        stage["assemble"] = time.perf_counter() - t3
+    if cache is not None:
+        cache.prune()
+    t4 = time.perf_counter()
     expectations = validate_batch(submissions, rules)
-    stage["validate"] = time.perf_counter() - t2
+    stage["validate"] = time.perf_counter() - t4
     counts = {s: sum(1 for x in submissions if x.status == s) for s in ("pass", "warn", "fail")}
     run = {
         "tool": "pipeline",
@@ -97,8 +349,13 @@ def run_batch(input_dir: Path, rules: Rules, options: RunOptions | None = None) 
         "input": str(input_dir),
         "started": started.isoformat(timespec="seconds"),
         "seconds": round(time.perf_counter() - t0, 3),
-        "workers": workers,
-        "files": len(tasks),
+        "executor": options.executor,
+        "workers": info["workers"],
+        "files": total,
+        "files_extracted": len(todo),
+        "cache": {"enabled": cache is not None, "hits": cache.hits if cache else 0},
+        "worker_processes": info.get("worker_processes", 0),  # more than `workers`: some were replaced
+        "peak_worker_rss_mb": info.get("peak_worker_rss_mb"),
         "submissions": len(submissions),
         "counts": counts,
         "stage_seconds": {k: round(v, 3) for k, v in stage.items()},
@@ -106,15 +363,157 @@ def run_batch(input_dir: Path, rules: Rules, options: RunOptions | None = None) 
     return BatchResult(run=run, submissions=submissions, expectations=expectations)
 
 
-def _needs_extraction(f: InputFile, rules: Rules) -> bool:
-    if f.problem is not None or f.real_path is None:
-        return False
+def _plan(f: InputFile, limits: Limits, cache: ResultCache | None) -> tuple[ExtractTask, FileResult | None]:
+    """Size check before reading, one hash per file, then the cache."""
+    assert f.real_path is not None
+    suffix = f.real_path.suffix
+    too_big = check_size(f.size, limits)
+    if too_big is not None:
+        task = ExtractTask(f.rel_path, suffix, "", f.size, str(f.real_path))
+        return task, refused_result(task, too_big)
+    try:
+        digest = _sha256(f.real_path)
+    except OSError as exc:
+        task = ExtractTask(f.rel_path, suffix, "", f.size, str(f.real_path))
+        return task, refused_result(task, FileProblem("FILE_UNREADABLE", f"无法读取文件: {exc.strerror or exc}"))
+    task = ExtractTask(f.rel_path, suffix, digest, f.size, str(f.real_path))
+    return task, cache.get(digest, f.rel_path) if cache is not None else None
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        while chunk := fh.read(1 << 20):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _supported(f: InputFile, rules: Rules) -> bool:
     ext = f.rel_path.rsplit(".", 1)[-1].lower() if "." in f.rel_path else ""
     return ext in rules.raw["files"]["supported"] and ext != "zip"
 
 
-def _unsupported(ext: str):
-    from .model import FileProblem
-
+def _unsupported(rel_path: str) -> FileProblem:
+    ext = rel_path.rsplit(".", 1)[-1] if "." in rel_path else ""
     what = f".{ext} 文件" if ext else "无扩展名的文件"
     return FileProblem("FILE_UNSUPPORTED", f"不支持的文件类型（{what}），已列出并忽略")
+
+
+# ----------------------------------------------------------------------------------------------
+# Publishing outputs atomically.
+
+
+@contextlib.contextmanager
+def private_tempdir(out_dir: Path) -> Iterator[Path]:
+    """Point this process's temp folder (tempfile and TMPDIR) into OUT for the run, then remove it.
+
+    Libraries used by later stages write temp and cache files on their own (jieba's dictionary
+    cache, for one); this keeps every byte a run writes inside OUT.
+    """
+    out_dir.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".run-{os.getpid()}-", dir=out_dir))
+    saved_tempdir, saved_env = tempfile.tempdir, {k: os.environ.get(k) for k in ("TMPDIR", "TEMP", "TMP")}
+    tempfile.tempdir = str(tmp)
+    os.environ.update({k: str(tmp) for k in saved_env})
+    try:
+        yield tmp
+    finally:
+        tempfile.tempdir = saved_tempdir
+        for k, v in saved_env.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def clean_stale(out_dir: Path) -> None:
+    """Remove what a killed run left in OUT (`.run-<pid>-…`, `.staging-<pid>-…`, `.old-<pid>-…`), unless
+    the process that made it is still running (two runs into one OUT)."""
+    if not out_dir.is_dir():
+        return
+    for entry in out_dir.iterdir():
+        kind, _, rest = entry.name.partition("-")
+        if kind not in (".run", ".staging", ".old") or not entry.is_dir() or entry.is_symlink():
+            continue
+        pid = rest.split("-", 1)[0]
+        if pid.isdigit() and _alive(int(pid), entry):
+            continue
+        shutil.rmtree(entry, ignore_errors=True)
+
+
+def _alive(pid: int, entry: Path) -> bool:
+    if pid == os.getpid():
+        return False
+    if os.name != "posix":  # no harmless liveness probe: trust age instead
+        return time.time() - entry.stat().st_mtime < 86400
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True
+    return True
+
+
+def publish_outputs(result: BatchResult, out_dir: Path, rules: Rules) -> dict[str, Path]:
+    """Render every output into a staging folder inside OUT, then move each into place by rename.
+
+    A run killed while rendering leaves the previous outputs untouched; files are replaced by
+    os.replace and the reports folder by an atomic exchange where the OS offers one (Linux).
+    """
+    from .report import write_outputs
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".staging-{os.getpid()}-", dir=out_dir))
+    try:
+        staged = write_outputs(result, staging, rules)
+        _normal_permissions(staging)
+        entries = sorted(staging.iterdir(), key=lambda p: (p.name == "results.json", p.is_file(), p.name))
+        for entry in entries:  # folders first, results.json last
+            dest = out_dir / entry.name
+            if entry.is_dir() and dest.is_dir() and not dest.is_symlink():
+                _swap_dirs(entry, dest)
+            else:
+                if dest.is_dir() and not dest.is_symlink():
+                    shutil.rmtree(dest)
+                os.replace(entry, dest)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return {k: out_dir / Path(v).relative_to(staging) if Path(v).is_relative_to(staging) else Path(v)
+            for k, v in staged.items()}
+
+
+def _normal_permissions(root: Path) -> None:
+    """Temp files are created owner-only; published outputs get the usual umask-based modes."""
+    umask = os.umask(0)
+    os.umask(umask)
+    for dirpath, dirnames, filenames in os.walk(root):
+        for name in dirnames:
+            os.chmod(os.path.join(dirpath, name), 0o777 & ~umask)
+        for name in filenames:
+            os.chmod(os.path.join(dirpath, name), 0o666 & ~umask)
+
+
+def _swap_dirs(new: Path, dest: Path) -> None:
+    if _renameat2_exchange(new, dest):
+        shutil.rmtree(new, ignore_errors=True)  # `new` now holds the old contents
+        return
+    old = dest.with_name(f".old-{os.getpid()}-{dest.name}")
+    os.replace(dest, old)
+    os.replace(new, dest)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def _renameat2_exchange(a: Path, b: Path) -> bool:
+    """Swap two paths in one step (Linux renameat2 RENAME_EXCHANGE); False when unavailable."""
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+        fn = libc.renameat2
+    except (OSError, AttributeError):
+        return False
+    at_fdcwd, rename_exchange = -100, 2
+    fn.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
+    return fn(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange) == 0

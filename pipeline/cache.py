@@ -1,0 +1,122 @@
+"""A cache of per-file extraction results, so a re-run re-reads only the files that changed.
+
+An entry is keyed by the file's sha256 and its path inside the submission (provenance names the
+file) under a context: the pipeline version, a fingerprint of the pipeline's own code, the rules
+file's hash, OCR on/off and the limits. Changing any of these starts a fresh context folder. Entries
+are pickles written by this tool inside the output folder; each holds its full key, which is checked
+on load, so a stale, truncated or foreign entry is a miss, never a wrong result.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import hashlib
+import json
+import os
+import pickle
+import shutil
+import tempfile
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from . import __version__
+from .model import FileResult
+
+FORMAT = 1
+KEEP_CONTEXTS = 4  # context folders kept (e.g. runs with and without OCR); older ones are removed
+
+
+@lru_cache(maxsize=1)
+def code_fingerprint() -> str:
+    """A hash of the pipeline package's source and data files: a code change invalidates the cache."""
+    root = Path(__file__).resolve().parent
+    h = hashlib.sha256()
+    for path in sorted(root.rglob("*")):
+        if path.is_file() and path.suffix in {".py", ".toml", ".json", ".txt"} and "__pycache__" not in path.parts:
+            h.update(path.relative_to(root).as_posix().encode())
+            h.update(b"\0")
+            h.update(path.read_bytes())
+            h.update(b"\0")
+    return h.hexdigest()
+
+
+def cache_context(rules_sha256: str, ocr: bool, limits: Any) -> dict[str, Any]:
+    return {
+        "format": FORMAT,
+        "version": __version__,
+        "code": code_fingerprint(),
+        "rules_sha256": rules_sha256,
+        "ocr": bool(ocr),
+        "limits": dataclasses.asdict(limits) if dataclasses.is_dataclass(limits) else limits,
+    }
+
+
+class ResultCache:
+    """FileResults on disk under `root/<context hash>/<key[:2]>/<key>.pkl`."""
+
+    def __init__(self, root: Path, context: dict[str, Any]):
+        self.context = context
+        self.context_id = hashlib.sha256(json.dumps(context, sort_keys=True).encode()).hexdigest()[:24]
+        self.root = root
+        self.dir = root / self.context_id
+        self.hits = 0
+        self.misses = 0
+        self.writes = 0
+
+    def _key(self, sha256: str, display: str) -> str:
+        return hashlib.sha256(f"{sha256}\0{display}".encode()).hexdigest()
+
+    def _path(self, key: str) -> Path:
+        return self.dir / key[:2] / f"{key}.pkl"
+
+    def get(self, sha256: str, display: str) -> FileResult | None:
+        path = self._path(self._key(sha256, display))
+        try:
+            with open(path, "rb") as fh:
+                entry = pickle.load(fh)
+            ok = (isinstance(entry, dict) and entry.get("context") == self.context and entry.get("sha256") == sha256
+                  and entry.get("display") == display and isinstance(entry.get("result"), FileResult)
+                  and entry["result"].source.sha256 == sha256)
+        except FileNotFoundError:
+            ok, entry = False, None
+        except Exception:  # noqa: BLE001 - a damaged entry is a miss
+            ok, entry = False, None
+            with contextlib.suppress(OSError):
+                path.unlink()
+        if not ok:
+            self.misses += 1
+            return None
+        self.hits += 1
+        return entry["result"]
+
+    def put(self, sha256: str, display: str, result: FileResult) -> None:
+        path = self._path(self._key(sha256, display))
+        entry = {"context": self.context, "sha256": sha256, "display": display, "result": result}
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".", suffix=".tmp")
+            with os.fdopen(fd, "wb") as fh:
+                pickle.dump(entry, fh, protocol=pickle.HIGHEST_PROTOCOL)
+            os.replace(tmp, path)
+            self.writes += 1
+        except OSError:
+            with contextlib.suppress(OSError, UnboundLocalError):
+                os.unlink(tmp)
+
+    def prune(self) -> None:
+        """Keep the few most recently used contexts; drop left-over temp files of killed runs."""
+        with contextlib.suppress(OSError):
+            os.utime(self.dir)
+        try:
+            contexts = [p for p in self.root.iterdir() if p.is_dir()]
+        except OSError:
+            return
+        contexts.sort(key=lambda p: p.stat().st_mtime, reverse=True)
+        for old in contexts[KEEP_CONTEXTS:]:
+            if old != self.dir:
+                shutil.rmtree(old, ignore_errors=True)
+        for tmp in self.dir.glob("*/.*.tmp"):
+            with contextlib.suppress(OSError):
+                tmp.unlink()

@@ -1,0 +1,423 @@
+"""Isolated worker processes: one file's hang, crash or memory blow-up costs that file, not the batch.
+
+concurrent.futures cannot stop one hung task, so this is a small pool of our own. Each worker is a
+separate Python process (running `child_main`) talking length-prefixed pickles over its
+stdin/stdout. The parent gives it one task at a time with a deadline; past the deadline it kills the
+worker's whole process group (LibreOffice children included) and starts a fresh one. In the worker,
+RLIMIT_AS caps memory, core dumps are off, the working and temp folders are a private folder the
+parent removes, and an alarm ends the worker even if the parent has gone.
+
+Workers are plain subprocesses rather than multiprocessing children so the same pool also runs
+inside Dask worker processes (which are daemonic and may not have multiprocessing children).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib
+import math
+import os
+import pickle
+import queue
+import shutil
+import signal
+import struct
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Hashable, Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any
+
+_HEADER = struct.Struct("!Q")
+_PACKAGE_ROOT = str(Path(__file__).resolve().parent.parent)
+STARTUP_TIMEOUT_S = 120.0
+ALARM_GRACE_S = 10  # the worker's own alarm fires this long after the parent's deadline
+
+
+class PoolError(RuntimeError):
+    """The pool itself cannot work (workers fail to start): an environment problem, not a file's."""
+
+
+@dataclass
+class Outcome:
+    """How one task ended. `failure` is None (value holds the task's return), "timeout", "memory",
+    "crash" (the worker died; detail names the signal or exit code) or "error" (the task raised)."""
+
+    value: Any = None
+    failure: str | None = None
+    detail: str = ""
+    seconds: float = 0.0
+    peak_rss_mb: float = 0.0
+
+
+def _write_frame(fh: IO[bytes], obj: Any) -> None:
+    data = pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL)
+    fh.write(_HEADER.pack(len(data)))
+    fh.write(data)
+    fh.flush()
+
+
+def _read_exact(fh: IO[bytes], size: int) -> bytes:
+    """`size` bytes (a pipe read may return fewer), or EOFError when the other side has gone."""
+    parts, left = [], size
+    while left:
+        chunk = fh.read(left)
+        if not chunk:
+            raise EOFError
+        parts.append(chunk)
+        left -= len(chunk)
+    return b"".join(parts)
+
+
+def _read_frame(fh: IO[bytes]) -> Any:
+    """The next message, or raises EOFError when the other side has gone."""
+    size = _HEADER.unpack(_read_exact(fh, _HEADER.size))[0]
+    return pickle.loads(_read_exact(fh, size))
+
+
+def _resolve(ref: str) -> Callable:
+    module, _, name = ref.partition(":")
+    obj: Any = importlib.import_module(module)
+    for part in name.split("."):
+        obj = getattr(obj, part)
+    return obj
+
+
+def signal_name(returncode: int | None) -> str:
+    if returncode is None:
+        return "未知原因"
+    if returncode < 0:
+        try:
+            return signal.Signals(-returncode).name
+        except ValueError:
+            return f"信号 {-returncode}"
+    return f"退出码 {returncode}"
+
+
+def _peak_rss_mb() -> float:
+    try:
+        import resource
+    except ImportError:
+        return 0.0
+    kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return kb / (1024 * 1024) if sys.platform == "darwin" else kb / 1024
+
+
+# ----------------------------------------------------------------------------------------------
+# The worker side.
+
+
+def _limit_self(memory_mb: int | None) -> None:
+    try:
+        import resource
+    except ImportError:  # Windows: no rlimits; the time limit still applies
+        return
+    with contextlib.suppress(ValueError, OSError):
+        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    if memory_mb:
+        limit = memory_mb * 2**20
+        with contextlib.suppress(ValueError, OSError):
+            _soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+            if hard == resource.RLIM_INFINITY or hard >= limit:
+                resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
+
+
+def _die_with_parent() -> None:
+    """Linux: the kernel kills this worker when the process that started it dies, even by SIGKILL."""
+    if not sys.platform.startswith("linux"):
+        return
+    with contextlib.suppress(Exception):
+        import ctypes
+
+        pr_set_pdeathsig = 1
+        ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGKILL)
+        if os.getppid() == 1:  # the parent died before the line above
+            os._exit(1)
+
+
+def child_main() -> None:
+    """Serve tasks until stdin closes. The protocol owns the original stdin/stdout; library prints go nowhere."""
+    _die_with_parent()
+    proto_in = os.fdopen(os.dup(0), "rb")
+    proto_out = os.fdopen(os.dup(1), "wb")
+    devnull = os.open(os.devnull, os.O_RDWR)
+    os.dup2(devnull, 0)
+    os.dup2(devnull, 1)
+    try:
+        init = _read_frame(proto_in)
+    except EOFError:
+        return
+    tmp = init["tmp"]
+    os.environ["TMPDIR"] = os.environ["TEMP"] = os.environ["TMP"] = tmp
+    tempfile.tempdir = tmp
+    os.chdir(tmp)
+    sys.path[:0] = [p for p in init.get("sys_path", []) if p not in sys.path]
+    _limit_self(init.get("memory_mb"))
+    try:
+        handler = _resolve(init["factory"])(init["payload"])
+    except BaseException as exc:  # noqa: BLE001 - tell the parent why, then leave
+        _write_frame(proto_out, ("failed", f"{type(exc).__name__}: {str(exc)[:300]}"))
+        return
+    alarm = math.ceil(init["timeout"]) + ALARM_GRACE_S if init.get("timeout") else 0
+    _write_frame(proto_out, ("ready", os.getpid()))
+    while True:
+        try:
+            task_id, arg = _read_frame(proto_in)
+        except EOFError:
+            return
+        if alarm and hasattr(signal, "alarm"):
+            signal.alarm(alarm)  # a backstop: the parent normally kills a late worker first
+        started = time.perf_counter()
+        failure, detail, value, recycle = None, "", None, False
+        try:
+            value = handler(arg)
+        except MemoryError:
+            failure, recycle = "memory", True
+        except BaseException as exc:  # noqa: BLE001 - reported to the parent, never fatal to the pool
+            failure, detail = "error", f"{type(exc).__name__}: {str(exc)[:300]}"
+        seconds = time.perf_counter() - started
+        del arg
+        try:
+            data = pickle.dumps(("done", task_id, Outcome(value, failure, detail, seconds, _peak_rss_mb()), recycle),
+                                protocol=pickle.HIGHEST_PROTOCOL)
+        except MemoryError:
+            value, recycle = None, True
+            data = pickle.dumps(("done", task_id, Outcome(None, "memory", "", seconds, 0.0), recycle))
+        except Exception as exc:  # noqa: BLE001 - an unpicklable result
+            data = pickle.dumps(("done", task_id, Outcome(None, "error", f"结果无法传回: {type(exc).__name__}", seconds, 0.0), recycle))
+        if hasattr(signal, "alarm"):
+            signal.alarm(0)
+        proto_out.write(_HEADER.pack(len(data)))
+        proto_out.write(data)
+        proto_out.flush()
+        if recycle:  # after a MemoryError the heap may be half-initialised: let the parent start afresh
+            return
+
+
+# ----------------------------------------------------------------------------------------------
+# The parent side.
+
+
+@dataclass
+class _Task:
+    key: Hashable
+    started: float
+    deadline: float
+
+
+class _Worker:
+    """One worker process and the thread that feeds it its init message and reads its replies."""
+
+    def __init__(self, wid: int, pool: IsolatedPool):
+        self.tmp = tempfile.mkdtemp(prefix=f"w{wid}-", dir=pool.tmp_root)
+        env = dict(os.environ)
+        env["PYTHONPATH"] = os.pathsep.join(p for p in (_PACKAGE_ROOT, env.get("PYTHONPATH", "")) if p)
+        env["PYTHONDONTWRITEBYTECODE"] = "1"
+        # Whatever a library drops into the home folder (onnxruntime's device id, caches) lands in the
+        # worker's own folder, which is removed with it.
+        env["HOME"] = self.tmp
+        for var, sub in (("XDG_CACHE_HOME", ".cache"), ("XDG_CONFIG_HOME", ".config"), ("XDG_DATA_HOME", ".local/share")):
+            env[var] = os.path.join(self.tmp, sub)
+        self.proc = subprocess.Popen(
+            [sys.executable, "-c", "from pipeline.workers import child_main; child_main()"],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=pool.stderr,
+            cwd=self.tmp, env=env, start_new_session=(os.name == "posix"), bufsize=0,
+        )
+        self.ready = False
+        self.dead = False
+        self.task: _Task | None = None
+        self.started = time.monotonic()
+        init = {"factory": pool.factory, "payload": pool.payload, "tmp": self.tmp, "timeout": pool.timeout_s,
+                "memory_mb": pool.memory_mb, "sys_path": pool.sys_path}
+        self._events = pool.events
+        self.reader = threading.Thread(target=self._serve, args=(init,), daemon=True)
+        self.reader.start()
+
+    def _serve(self, init: dict) -> None:
+        try:
+            _write_frame(self.proc.stdin, init)
+        except OSError:
+            self._events.put((self, None))
+            return
+        fh = self.proc.stdout
+        while True:
+            try:
+                msg = _read_frame(fh)
+            except EOFError:
+                self._events.put((self, None))
+                return
+            except Exception as exc:  # noqa: BLE001 - a garbled reply: treat the worker as dead
+                self._events.put((self, ("garbled", repr(exc))))
+                return
+            self._events.put((self, msg))
+
+    def send(self, key: Hashable, arg: Any, timeout_s: float | None) -> None:
+        now = time.monotonic()
+        self.task = _Task(key, now, now + timeout_s if timeout_s else math.inf)
+        _write_frame(self.proc.stdin, (0, arg))
+
+    def kill(self) -> None:
+        """Kill the worker and everything it started (its own process group), then reap it."""
+        self.dead = True
+        if self.proc.poll() is None:
+            try:
+                if os.name == "posix":
+                    os.killpg(self.proc.pid, signal.SIGKILL)
+                else:
+                    self.proc.kill()
+            except (ProcessLookupError, PermissionError):
+                pass
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            self.proc.wait(timeout=30)
+        if os.name == "posix":  # children it left behind in its group (a converter) go too
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(self.proc.pid, signal.SIGKILL)
+        for fh in (self.proc.stdin, self.proc.stdout):
+            with contextlib.suppress(OSError):
+                fh.close()
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+    def close(self) -> None:
+        """Ask an idle worker to leave (EOF on its stdin); kill it if it does not."""
+        with contextlib.suppress(OSError):
+            self.proc.stdin.close()
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            self.proc.wait(timeout=5)
+        self.kill()
+
+
+class IsolatedPool:
+    """Run `handler(arg)` for many args in worker processes, `workers` at a time.
+
+    `factory` is "module:function"; each worker calls `function(payload)` once to build its handler
+    and reuses it for every task. A task past `timeout_s` seconds has its worker killed and replaced.
+    """
+
+    def __init__(self, factory: str, payload: Any, workers: int, timeout_s: float | None,
+                 memory_mb: int | None, tmp_root: str | Path | None = None,
+                 sys_path: list[str] | None = None, stderr: int | None = subprocess.DEVNULL):
+        self.factory = factory
+        self.payload = payload
+        self.workers = max(1, workers)
+        self.timeout_s = timeout_s
+        self.memory_mb = memory_mb
+        self._own_tmp = tmp_root is None
+        self.tmp_root = tempfile.mkdtemp(prefix="pipeline-workers-") if tmp_root is None else str(tmp_root)
+        os.makedirs(self.tmp_root, exist_ok=True)
+        self.sys_path = sys_path if sys_path is not None else [p for p in sys.path if p]
+        self.stderr = stderr
+        self.events: queue.Queue = queue.Queue()
+        self._live: list[_Worker] = []
+        self._next_id = 0
+        self._startup_failures = 0
+        self.started_workers = 0
+        self.peak_worker_rss_mb = 0.0
+
+    def __enter__(self) -> IsolatedPool:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        for w in self._live:
+            if w.task is None and not w.dead:
+                w.close()
+            else:
+                w.kill()
+        self._live.clear()
+        if self._own_tmp:
+            shutil.rmtree(self.tmp_root, ignore_errors=True)
+
+    def _retire(self, w: _Worker) -> None:
+        w.kill()
+        if w in self._live:
+            self._live.remove(w)
+
+    def run(self, arg: Any) -> Outcome:
+        """One task (the Dask path keeps a one-worker pool per Dask thread)."""
+        return next(self.map_unordered([(0, arg)]))[1]
+
+    def map_unordered(self, items: Iterable[tuple[Hashable, Any]]) -> Iterator[tuple[Hashable, Outcome]]:
+        """Yield (key, Outcome) for every (key, arg) as tasks finish; never raises for a task's sake."""
+        pending = deque(items)
+        while pending or any(w.task for w in self._live):
+            for w in [w for w in self._live if w.ready and w.task is None]:
+                if not pending:
+                    break
+                key, arg = pending.popleft()
+                try:
+                    w.send(key, arg, self.timeout_s)
+                except OSError:  # it died between tasks: the task goes to a fresh worker
+                    pending.appendleft((key, arg))
+                    w.task = None
+                    self._retire(w)
+            for _ in range(min(self.workers - len(self._live), len(pending))):
+                self._next_id += 1
+                self.started_workers += 1
+                self._live.append(_Worker(self._next_id, self))
+            yield from self._next_event()
+
+    def _next_event(self) -> Iterator[tuple[Hashable, Outcome]]:
+        """Handle one reply, death or deadline; yield the tasks it finished."""
+        deadlines = [w.task.deadline for w in self._live if w.task]
+        deadlines += [w.started + STARTUP_TIMEOUT_S for w in self._live if not w.ready]
+        wait = max(0.0, min(deadlines) - time.monotonic()) + 0.01 if deadlines else None
+        try:
+            w, msg = self.events.get(timeout=None if wait is None or math.isinf(wait) else wait)
+        except queue.Empty:
+            w, msg = None, None
+        if w is not None and not w.dead:
+            yield from self._handle(w, msg)
+        now = time.monotonic()
+        for w in list(self._live):
+            if w.task and now >= w.task.deadline:
+                key = w.task.key
+                w.task = None
+                self._retire(w)
+                yield key, Outcome(None, "timeout", f"超过 {self.timeout_s:g} 秒", self.timeout_s or 0.0)
+            elif not w.ready and now >= w.started + STARTUP_TIMEOUT_S:
+                self._retire(w)
+                raise PoolError(f"解析进程 {STARTUP_TIMEOUT_S:.0f} 秒内未能启动")
+
+    def _handle(self, w: _Worker, msg: Any) -> Iterator[tuple[Hashable, Outcome]]:
+        kind = msg[0] if msg is not None else None
+        if kind == "ready":
+            w.ready = True
+            self._startup_failures = 0
+        elif kind == "done" and w.task is not None:
+            outcome: Outcome = msg[2]
+            self.peak_worker_rss_mb = max(self.peak_worker_rss_mb, outcome.peak_rss_mb)
+            key = w.task.key
+            w.task = None
+            if msg[3]:  # the worker leaves after this reply
+                self._retire(w)
+            if outcome.failure == "memory":
+                outcome.detail = outcome.detail or f"超过 {self.memory_mb} MB"
+            yield key, outcome
+        elif kind == "failed":
+            self._retire(w)
+            raise PoolError(f"解析进程初始化失败: {msg[1]}")
+        else:  # EOF or garbage: the worker is gone or going; let it finish dying to learn why
+            task = w.task
+            w.task = None
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                w.proc.wait(timeout=5)
+            self._retire(w)
+            if task is not None:
+                yield task.key, self._death_outcome(w.proc.returncode, time.monotonic() - task.started)
+            elif not w.ready:
+                self._startup_failures += 1
+                if self._startup_failures >= 3:
+                    raise PoolError(f"解析进程无法启动（{signal_name(w.proc.returncode)}）")
+
+    def _death_outcome(self, rc: int | None, elapsed: float) -> Outcome:
+        if rc is not None and rc < 0 and hasattr(signal, "SIGALRM") and -rc == signal.SIGALRM:
+            return Outcome(None, "timeout", f"超过 {self.timeout_s:g} 秒", elapsed)
+        return Outcome(None, "crash", signal_name(rc), elapsed)
+

@@ -1,0 +1,448 @@
+"""The batch engine: isolated workers (timeouts, crashes, memory), worker-count independence, the
+incremental cache, atomic outputs, progress, and the Dask path on a loopback LocalCluster."""
+
+from __future__ import annotations
+
+import ctypes
+import dataclasses
+import json
+import os
+import pickle
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from docx import Document
+
+from pipeline.cache import ResultCache, cache_context
+from pipeline.cli import _progress_printer, main
+from pipeline.config import load_rules
+from pipeline.engine import (
+    ExtractTask,
+    RunOptions,
+    extract_isolated,
+    outcome_result,
+    publish_outputs,
+    run_batch,
+)
+from pipeline.extract import ExtractOptions
+from pipeline.model import FileResult, SourceFile
+from pipeline.report import submission_json
+from pipeline.safety import Limits
+from pipeline.workers import IsolatedPool, Outcome
+
+REPO = Path(__file__).resolve().parent.parent
+SAMPLE_BATCH = REPO / "samples" / "batch"
+HOSTILE = REPO / "tests" / "hostile"
+# Text-layer DOCX/PDF submissions of every container kind (folder, zip, loose), one with broken files;
+# no scans or .doc, so runs stay quick.
+SUBSET = [
+    "上海臻图智造科技有限公司-白车身焊装产线数字孪生",
+    "上海星河演艺文化合伙企业（有限合伙）-运河古镇虚拟演艺沉浸式夜游",
+    "上海申矽智能装备有限公司-半导体设备总装工厂级元宇宙平台.zip",
+    "上海卫数信息技术有限公司-传染病监测预警元宇宙可视化平台",
+    "附件1-需求征集表（上海市元宇宙文化创意促进会）.docx",
+    "附件2-建设承诺书（上海市元宇宙文化创意促进会）.docx",
+]
+
+
+def copy_subset(dest: Path, names: list[str] = SUBSET, source: Path = SAMPLE_BATCH) -> Path:
+    dest.mkdir(parents=True, exist_ok=True)
+    for name in names:
+        src = source / name
+        if src.is_dir():
+            shutil.copytree(src, dest / name)
+        else:
+            shutil.copy2(src, dest / name)
+    return dest
+
+
+def slow_pdf(path: Path) -> Path:
+    sys.path.insert(0, str(HOSTILE))
+    try:
+        from make_hostile import slow_content_pdf
+    finally:
+        sys.path.remove(str(HOSTILE))
+    path.write_bytes(slow_content_pdf())
+    return path
+
+
+def comparable(result) -> list[dict]:
+    """What a run decided, without timings: the submissions as results.json has them."""
+    return [submission_json(s) for s in result.submissions]
+
+
+@pytest.fixture(scope="module")
+def subset(tmp_path_factory) -> Path:
+    return copy_subset(tmp_path_factory.mktemp("subset") / "batch")
+
+
+@pytest.fixture(scope="module")
+def cold_run(subset, tmp_path_factory):
+    """Two workers, cache on: the reference run the other tests compare against."""
+    rules = load_rules()
+    cache = tmp_path_factory.mktemp("cache")
+    result = run_batch(subset, rules, RunOptions(workers=2, ocr=False, cache_dir=cache))
+    return result, cache
+
+
+# ---------------------------------------------------------------------------------------------
+# The worker pool on its own, with task functions defined here (real processes, real signals).
+
+
+def make_test_handler(payload):
+    """Worker factory for the pool tests; counts its own calls to prove workers initialise once."""
+    calls = {"init": 1, "tasks": 0}
+
+    def handle(arg):
+        calls["tasks"] += 1
+        kind = arg[0]
+        if kind == "ok":
+            return {"payload": payload, "pid": os.getpid(), "tasks": calls["tasks"], "init": calls["init"]}
+        if kind == "busy":
+            while True:
+                pass
+        if kind == "sleep":
+            time.sleep(3600)
+        if kind == "exit":
+            os._exit(3)
+        if kind == "segv":
+            ctypes.string_at(0)
+        if kind == "alloc":
+            return len(bytearray(arg[1] * 2**20))
+        if kind == "raise":
+            raise ValueError("boom")
+        if kind == "big":
+            return "字" * arg[1]
+        if kind == "spawn":
+            child = subprocess.Popen(["sleep", "3600"])
+            Path(arg[1]).write_text(str(child.pid))
+            time.sleep(3600)
+        raise AssertionError(kind)
+
+    return handle
+
+
+def _pool(workers: int = 2, timeout: float = 3.0, memory_mb: int = 1024) -> IsolatedPool:
+    return IsolatedPool(f"{__name__}:make_test_handler", "P", workers, timeout, memory_mb)
+
+
+def test_pool_isolates_hangs_crashes_and_memory(tmp_path):
+    items = {
+        "ok1": ("ok",), "busy": ("busy",), "sleep": ("sleep",), "exit": ("exit",), "segv": ("segv",),
+        "alloc": ("alloc", 4096), "raise": ("raise",), "ok2": ("ok",), "ok3": ("ok",),
+    }
+    started = time.monotonic()
+    with _pool() as pool:
+        got = dict(pool.map_unordered(items.items()))
+    elapsed = time.monotonic() - started
+    assert set(got) == set(items)
+    assert got["busy"].failure == "timeout" and got["sleep"].failure == "timeout"
+    assert got["exit"].failure == "crash" and got["exit"].detail == "退出码 3"
+    assert got["segv"].failure == "crash" and got["segv"].detail == "SIGSEGV"
+    assert got["alloc"].failure == "memory"
+    assert got["raise"].failure == "error" and "ValueError: boom" in got["raise"].detail
+    for k in ("ok1", "ok2", "ok3"):
+        assert got[k].failure is None and got[k].value["payload"] == "P" and got[k].value["init"] == 1
+    assert elapsed < 3.0 * 2 + 15  # two timeouts, run side by side with the rest
+
+
+def test_pool_reuses_workers_and_returns_large_results():
+    with _pool(workers=1) as pool:
+        got = dict(pool.map_unordered([(i, ("ok",)) for i in range(5)] + [("big", ("big", 3_000_000))]))
+        assert pool.started_workers == 1
+    assert len({o.value["pid"] for k, o in got.items() if k != "big"}) == 1
+    assert [got[i].value["tasks"] for i in range(5)] == [1, 2, 3, 4, 5]
+    assert got["big"].failure is None and len(got["big"].value) == 3_000_000  # many pipe reads per reply
+
+
+def test_timeout_kills_what_the_worker_started(tmp_path):
+    pid_file = tmp_path / "child.pid"
+    with _pool(workers=1, timeout=2.0) as pool:
+        [(_, outcome)] = list(pool.map_unordered([(0, ("spawn", str(pid_file)))]))
+    assert outcome.failure == "timeout"
+    pid = int(pid_file.read_text())
+    for _ in range(50):
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            break
+        time.sleep(0.1)
+    else:
+        pytest.fail("a process started by a timed-out worker survived it")
+
+
+def test_worker_dies_with_its_parent(tmp_path):
+    """A parent killed with SIGKILL leaves no worker behind (Linux: PR_SET_PDEATHSIG)."""
+    script = tmp_path / "parent.py"
+    script.write_text(
+        "import os, sys\n"
+        f"sys.path[:0] = {[str(REPO), str(Path(__file__).parent)]!r}\n"
+        "from pipeline.workers import IsolatedPool\n"
+        f"pool = IsolatedPool('{__name__}:make_test_handler', 'P', 1, 60.0, 1024)\n"
+        "for key, o in pool.map_unordered([(0, ('ok',)), (1, ('sleep',))]):\n"
+        "    print(o.value['pid'], flush=True)\n",
+        "utf-8",
+    )
+    env = dict(os.environ, TMPDIR=str(tmp_path))  # what the killed parent cannot clean up stays in tmp_path
+    proc = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, text=True, env=env)
+    worker_pid = int(proc.stdout.readline())
+    time.sleep(0.5)  # the worker is now sleeping in task 1
+    proc.kill()
+    proc.wait()
+    for _ in range(50):
+        try:
+            os.kill(worker_pid, 0)
+        except ProcessLookupError:
+            return
+        time.sleep(0.1)
+    pytest.fail("the worker outlived its killed parent")
+
+
+@pytest.mark.parametrize(("failure", "detail", "expected"), [
+    ("timeout", "", "处理超时（超过 120 秒）"),
+    ("memory", "", "内存超限（超过 2048 MB）"),
+    ("crash", "SIGSEGV", "解析进程异常退出（SIGSEGV）"),
+    ("error", "KeyError: 'x'", "内部错误"),
+])
+def test_outcome_becomes_file_unreadable(failure, detail, expected):
+    task = ExtractTask("附件1.docx", ".docx", "ab" * 32, 10, "/nonexistent")
+    res = outcome_result(task, Outcome(None, failure, detail, 1.0), Limits())
+    [problem] = res.problems
+    assert problem.rule == "FILE_UNREADABLE" and expected in problem.reason
+    assert res.source.path == "附件1.docx" and res.source.sha256 == "ab" * 32
+
+
+# ---------------------------------------------------------------------------------------------
+# Runs over real sample files.
+
+
+def test_results_do_not_depend_on_worker_count(subset, cold_run):
+    reference, _ = cold_run
+    one = run_batch(subset, load_rules(), RunOptions(workers=1, ocr=False))
+    assert one.run["files_extracted"] == reference.run["files_extracted"] == reference.run["files"] > 5
+    assert comparable(one) == comparable(reference)
+    statuses = {s.status for s in reference.submissions}
+    assert len(reference.submissions) == 5 and statuses  # the subset really was read
+    assert any(d for s in reference.submissions for d in s.documents)
+
+
+def test_warm_rerun_reads_nothing_and_changes_nothing(subset, cold_run):
+    reference, cache = cold_run
+    warm = run_batch(subset, load_rules(), RunOptions(workers=2, ocr=False, cache_dir=cache))
+    assert warm.run["cache"]["hits"] == reference.run["files"]
+    assert warm.run["files_extracted"] == 0
+    assert comparable(warm) == comparable(reference)
+
+
+def test_only_changed_files_are_re_extracted(tmp_path, subset, cold_run):
+    reference, cache = cold_run
+    batch = copy_subset(tmp_path / "batch", source=subset)
+    target = batch / SUBSET[0] / "附件1-需求征集表.docx"
+    doc = Document(str(target))
+    doc.core_properties.comments = "再次保存"
+    doc.save(str(target))
+    run = run_batch(batch, load_rules(), RunOptions(workers=2, ocr=False, cache_dir=cache))
+    assert run.run["files_extracted"] == 1
+    assert run.run["cache"]["hits"] == reference.run["files"] - 1
+    def content(r):  # same content, new bytes: everything but the changed file's hash and size agrees
+        subs = comparable(r)
+        for sub in subs:
+            for f in sub["files"]:
+                f.pop("sha256"), f.pop("size")
+        return subs
+
+    assert content(run) == content(reference)
+    assert comparable(run) != comparable(reference)
+
+
+def test_cache_is_keyed_by_rules_and_ocr(tmp_path, subset, cold_run):
+    _, cache = cold_run
+    edited = tmp_path / "rules.toml"
+    edited.write_text((REPO / "pipeline" / "rules" / "default.toml").read_text("utf-8") + "\n# edited\n", "utf-8")
+    other_rules = run_batch(subset, load_rules(edited), RunOptions(workers=2, ocr=False, cache_dir=cache))
+    assert other_rules.run["cache"]["hits"] == 0
+    ctx_ocr = cache_context(load_rules().sha256, True, Limits())
+    ctx_no = cache_context(load_rules().sha256, False, Limits())
+    assert ResultCache(cache, ctx_ocr).dir != ResultCache(cache, ctx_no).dir
+
+
+def test_cache_entries_are_validated(tmp_path):
+    ctx = cache_context("r" * 64, False, Limits())
+    cache = ResultCache(tmp_path, ctx)
+    res = FileResult(SourceFile("a.docx", "docx", sha256="s" * 64))
+    cache.put("s" * 64, "a.docx", res)
+    assert cache.get("s" * 64, "a.docx") == res
+    assert cache.get("s" * 64, "b.docx") is None  # provenance names the file: another name is another entry
+    entry = cache._path(cache._key("s" * 64, "a.docx"))
+    data = pickle.loads(entry.read_bytes())
+    data["context"] = {**data["context"], "code": "other"}
+    entry.write_bytes(pickle.dumps(data))
+    assert cache.get("s" * 64, "a.docx") is None
+    entry.write_bytes(b"truncated")
+    assert cache.get("s" * 64, "a.docx") is None and not entry.exists()
+
+
+def test_timeout_is_reported_not_cached_and_the_batch_goes_on(tmp_path, subset):
+    batch = copy_subset(tmp_path / "batch", SUBSET[:1], subset)
+    slow_pdf(batch / "slow.pdf")
+    limits = dataclasses.replace(Limits(), file_timeout_s=2.0)
+    cache = tmp_path / "cache"
+    started = time.monotonic()
+    run = run_batch(batch, load_rules(), RunOptions(workers=2, ocr=False, limits=limits, cache_dir=cache))
+    assert time.monotonic() - started < 60
+    slow = next(s for s in run.submissions if s.submission_id == "slow")
+    [problem] = slow.file_problems
+    assert problem.rule == "FILE_UNREADABLE" and "处理超时（超过 2 秒）" in problem.reason
+    other = next(s for s in run.submissions if s.submission_id != "slow")
+    assert not other.file_problems and other.documents
+    again = run_batch(batch, load_rules(), RunOptions(workers=2, ocr=False, limits=limits, cache_dir=cache))
+    assert again.run["files_extracted"] == 1  # only the timed-out file is tried again
+
+
+def test_extract_isolated_applies_the_pre_parse_checks(tmp_path, subset):
+    sys.path.insert(0, str(HOSTILE))
+    try:
+        from make_hostile import xxe_docx
+    finally:
+        sys.path.remove(str(HOSTILE))
+    (tmp_path / "xxe.docx").write_bytes(xxe_docx())
+    opts = ExtractOptions(ocr=False)
+    bad = extract_isolated(tmp_path / "xxe.docx", "xxe.docx", load_rules(), opts)
+    assert [p.rule for p in bad.problems] == ["FILE_UNREADABLE"] and "实体" in bad.problems[0].reason
+    good = extract_isolated(subset / SUBSET[4], SUBSET[4], load_rules(), opts)
+    assert good.documents and not good.problems and len(good.source.sha256) == 64
+
+
+# ---------------------------------------------------------------------------------------------
+# Outputs and the CLI.
+
+
+def test_outputs_are_replaced_atomically(tmp_path, cold_run, monkeypatch):
+    import pipeline.report as report
+
+    result, _ = cold_run
+    rules = load_rules()
+    out = tmp_path / "out"
+    publish_outputs(result, out, rules)
+    (out / "reports" / "stale-submission.html").write_text("old", "utf-8")
+    before = {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    real = report.write_outputs
+
+    def dies_half_way(res, staging, rules):
+        real(res, staging, rules)
+        raise KeyboardInterrupt  # the run is killed after rendering part of the outputs
+
+    monkeypatch.setattr(report, "write_outputs", dies_half_way)
+    with pytest.raises(KeyboardInterrupt):
+        publish_outputs(result, out, rules)
+    after = {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    assert after == before
+    monkeypatch.setattr(report, "write_outputs", real)
+    publish_outputs(result, out, rules)
+    assert not (out / "reports" / "stale-submission.html").exists()  # the folder was swapped whole
+    assert sorted(p.name for p in out.iterdir()) == sorted(p.name for p in out.iterdir() if not p.name.startswith(".staging"))
+    assert json.loads((out / "results.json").read_text("utf-8"))["submissions"]
+
+
+def test_killed_run_keeps_previous_outputs_and_rerun_completes(tmp_path, subset):
+    batch = copy_subset(tmp_path / "batch", SUBSET[:2], subset)
+    out = tmp_path / "out"
+    exe = Path(sys.executable).parent / "pipeline"
+    first = subprocess.run([str(exe), "run", str(batch), "--out", str(out), "--no-ocr", "-q"], capture_output=True, timeout=600)
+    assert first.returncode == 0, first.stderr
+    results = (out / "results.json").read_bytes()
+    slow_pdf(batch / "slow.pdf")
+    proc = subprocess.Popen([str(exe), "run", str(batch), "--out", str(out), "--no-ocr", "-q", "--no-cache"])
+    deadline = time.monotonic() + 120
+    while not list(out.glob(".run-*/**/workers/w*")) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    time.sleep(1.0)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    assert (out / "results.json").read_bytes() == results
+    assert list(out.glob(".run-*"))  # what the killed run left behind …
+    again = subprocess.run([str(exe), "run", str(batch), "--out", str(out), "--no-ocr", "-q", "--timeout", "3"],
+                           capture_output=True, timeout=600)
+    assert again.returncode == 0, again.stderr
+    assert not list(out.glob(".run-*")) and not list(out.glob(".staging-*"))  # … is cleaned by the next run
+    data = json.loads((out / "results.json").read_text("utf-8"))
+    assert "slow" in {s["submission_id"] for s in data["submissions"]}
+
+
+def test_cli_cache_options(tmp_path, subset):
+    batch = copy_subset(tmp_path / "batch", SUBSET[4:6], subset)
+    out = tmp_path / "out"
+    res = CliRunner().invoke(main, ["run", str(batch), "--out", str(out), "--no-ocr"])
+    assert res.exit_code == 0, res.output
+    assert (out / ".cache").is_dir()
+    res = CliRunner().invoke(main, ["run", str(batch), "--out", str(out), "--no-ocr"])
+    assert "2 个未变化沿用上次结果" in res.output
+    out2, cache2 = tmp_path / "out2", tmp_path / "elsewhere"
+    res = CliRunner().invoke(main, ["run", str(batch), "--out", str(out2), "--no-ocr", "--cache-dir", str(cache2), "-q"])
+    assert res.exit_code == 0 and cache2.is_dir() and not (out2 / ".cache").exists()
+    out3 = tmp_path / "out3"
+    res = CliRunner().invoke(main, ["run", str(batch), "--out", str(out3), "--no-ocr", "--no-cache", "-q"])
+    assert res.exit_code == 0 and not (out3 / ".cache").exists()
+    assert sorted(p.name for p in out3.iterdir() if p.name.startswith(".")) == []
+
+
+def test_cli_timeout_option_reaches_the_workers(tmp_path):
+    batch = tmp_path / "batch"
+    batch.mkdir()
+    slow_pdf(batch / "slow.pdf")
+    out = tmp_path / "out"
+    res = CliRunner().invoke(main, ["run", str(batch), "--out", str(out), "--timeout", "1.5", "--memory-mb", "1500", "-q"])
+    assert res.exit_code == 0, res.output
+    data = json.loads((out / "results.json").read_text("utf-8"))
+    messages = [f["message"] for s in data["submissions"] for f in s["findings"]]
+    assert any("处理超时（超过 1.5 秒）" in m for m in messages)
+
+
+def test_cli_dask_needs_a_scheduler(tmp_path, subset):
+    batch = copy_subset(tmp_path / "batch", SUBSET[4:5], subset)
+    res = CliRunner().invoke(main, ["run", str(batch), "--out", str(tmp_path / "o"), "--executor", "dask"])
+    assert res.exit_code == 2 and len(res.output.strip().splitlines()) == 1 and "--scheduler" in res.output
+    import dask
+    import distributed  # noqa: F401 - its config defaults must exist before they are overridden
+
+    with dask.config.set({"distributed.comm.timeouts.connect": "2s"}):
+        res = CliRunner().invoke(main, ["run", str(batch), "--out", str(tmp_path / "o"), "--executor", "dask",
+                                        "--scheduler", "tcp://127.0.0.1:9"])
+    assert res.exit_code == 2 and "无法连接 Dask 调度器" in res.output
+
+
+def test_progress_lines_without_a_terminal(capsys):
+    printer = _progress_printer()
+    printer.tty = False
+    printer(3, 20)  # three answered from the cache
+    for done in range(4, 21):
+        printer(done, 20)
+    printer.close()
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert lines[0] == "已提取 3/20 个文件（未变化，沿用上次结果）"
+    assert lines[-1].startswith("已提取 20/20 个文件（") and "文件/秒" in lines[-1]
+    assert 5 <= len(lines) <= 12 and any("预计还需" in line for line in lines)
+
+
+# ---------------------------------------------------------------------------------------------
+# Dask: the same task function on a loopback cluster gives the same results.
+
+
+def test_dask_local_cluster_gives_the_same_results(subset, cold_run, tmp_path):
+    import dask
+    from distributed import LocalCluster
+
+    reference, _ = cold_run
+    with dask.config.set({"temporary-directory": str(tmp_path)}), \
+            LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None,
+                         host="127.0.0.1", local_directory=str(tmp_path)) as cluster:
+        run = run_batch(subset, load_rules(), RunOptions(ocr=False, executor="dask", scheduler=cluster.scheduler_address))
+    assert run.run["executor"] == "dask" and run.run["workers"] == 2
+    assert run.run["files_extracted"] == reference.run["files"]
+    assert comparable(run) == comparable(reference)
