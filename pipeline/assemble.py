@@ -28,6 +28,11 @@ def _rank(src: SourceFile) -> tuple[int, int]:
     return (1 if src.ocr else 0, FORMAT_RANK.get(src.format, 9))
 
 
+def _is_part(prov_key: str, key: str) -> bool:
+    """Whether a provenance key is `key` or one of its parts (`sections.funding`, `joint_units[0].code`)."""
+    return prov_key == key or prov_key.startswith((f"{key}.", f"{key}["))
+
+
 def merge_documents(docs: list[tuple[SourceFile, ExtractedDocument]]) -> tuple[dict, dict]:
     fields: dict = {}
     provenance: dict = {}
@@ -35,12 +40,14 @@ def merge_documents(docs: list[tuple[SourceFile, ExtractedDocument]]) -> tuple[d
         for key, value in doc.fields.items():
             if key not in fields or fields[key] in (None, "", [], {}):
                 fields[key] = value
-                if key in doc.provenance:
-                    provenance[key] = doc.provenance[key]
+                provenance = {k: p for k, p in provenance.items() if not _is_part(k, key)}
+                provenance.update({k: p for k, p in doc.provenance.items() if _is_part(k, key)})
             elif isinstance(fields[key], dict) and isinstance(value, dict):
                 for k2, v2 in value.items():  # sections: fill empty ones from other files
                     if not fields[key].get(k2) and v2:
                         fields[key][k2] = v2
+                        part = f"{key}.{k2}"
+                        provenance.update({k: p for k, p in doc.provenance.items() if _is_part(k, part)})
     return fields, provenance
 
 

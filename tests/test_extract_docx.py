@@ -274,6 +274,20 @@ def test_letter_variants(rules, tmp_path, spec, expected):
         assert letter.fields["letter_contact_phone"] is None
 
 
+@pytest.mark.parametrize(("written", "expected"), [
+    ("<script>alert(1)</script>虚拟展厅", "<script>alert(1)</script>虚拟展厅"),
+    ("《<script>alert(1)</script>虚拟展厅》", "<script>alert(1)</script>虚拟展厅"),
+    ("<b>数字文博虚拟展厅</b>", "<b>数字文博虚拟展厅</b>"),
+    ("《清明上河图》沉浸式虚拟展厅", "清明上河图沉浸式虚拟展厅"),
+    ("<数字文博虚拟展厅>", "数字文博虚拟展厅"),
+    ("“「数字文博虚拟展厅」”", "数字文博虚拟展厅"),
+])
+def test_letter_scenario_name_keeps_brackets_of_its_own(rules, tmp_path, written, expected):
+    """Only title marks and a pair enclosing the whole name are removed, not a lone leading `<`."""
+    letter = _docs(_extract(rules, make_docx(tmp_path / "l.docx", letter=LetterSpec(scenario_name=written))))["letter"]
+    assert letter.fields["letter_scenario_name"] == expected
+
+
 @pytest.mark.parametrize(("numbering", "date", "iso"), [
     ("{n}、", "二〇二三年十一月十日", "2023-11-10"),
     ("（{n}）", "二零二三年十一月十三日", "2023-11-13"),
@@ -447,3 +461,45 @@ def test_paragraph_layout_and_split_rows(rules, tmp_path):
     assert (f["leader_name"], f["leader_phone"], f["leader_title"], f["leader_mobile"], f["leader_email"]) == (
         "张三", "021-12345678", "总经理", "13800000000", "zs@a.cn")
     assert f["sections"]["funding"] == "总投资500万元。" and f["unit_nature"] is None
+
+
+PLEDGE = ("我单位申报的所有材料，均真实、完整，如有不实，愿承担相应的责任。", "负责人签字（章）：", "公章：", "年 月 日")
+
+
+def _form_ending_in_pledge(path: Path, layout: str) -> Path:
+    """A form whose last section (资金投入) is followed by the 真实性承诺 block, laid out as `layout`."""
+    doc = Document()
+    doc.add_paragraph("附件1：上海市元宇宙重大应用场景需求征集表")
+    rows = [("牵头单位名称", "上海某某科技有限公司"), ("场景名称", "产线平台"),
+            ("资金投入", "（包括场景建设总投入资金及资金来源与落实情况介绍，不超过500字）\n总投资500万元。")]
+    if layout == "paragraphs":
+        for label, value in rows:
+            doc.add_paragraph(label)
+            for line in value.split("\n"):
+                doc.add_paragraph(line)
+        for text in ("真实性承诺", *PLEDGE):
+            doc.add_paragraph(text)
+    else:
+        t = doc.add_table(rows=len(rows) + (layout != "after_table"), cols=2)
+        for r, (label, value) in enumerate(rows):
+            t.cell(r, 0).text, t.cell(r, 1).text = label, value
+        if layout == "pledge_row":
+            t.cell(len(rows), 0).text, t.cell(len(rows), 1).text = "真实性承诺", "\n".join(PLEDGE)
+        elif layout == "pledge_merged_row":
+            t.cell(len(rows), 0).merge(t.cell(len(rows), 1)).text = "\n".join(("真实性承诺", *PLEDGE))
+        else:
+            for text in ("真实性承诺", *PLEDGE):
+                doc.add_paragraph(text)
+    doc.add_paragraph()
+    doc.save(path)
+    return path
+
+
+@pytest.mark.parametrize("layout", ["paragraphs", "pledge_row", "pledge_merged_row", "after_table"])
+def test_truthfulness_pledge_and_signature_end_the_last_section(rules, tmp_path, layout):
+    form = _docs(_extract(rules, _form_ending_in_pledge(tmp_path / f"{layout}.docx", layout)))["form"]
+    f = form.fields
+    assert f["lead_unit_name"] == "上海某某科技有限公司" and f["scenario_name"] == "产线平台"
+    assert f["sections"]["funding"] == "总投资500万元。"
+    assert not [k for k, text in f["sections"].items() if any(w in text for w in ("真实", "签字", "公章", "年 月 日"))]
+    assert f["leader_name"] is None and f["contact_name"] is None

@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from pipeline.config import load_rules
+from pipeline.labels import field_label
 from pipeline.report.html import diff_markup, highlight, report_files, write_html
-from pipeline.report.labels import field_label
 
 try:
     from .report_batch import HOSTILE_FORMULA, HOSTILE_SCRIPT, report_run

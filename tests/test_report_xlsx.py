@@ -14,8 +14,9 @@ import pandas as pd
 import pytest
 
 from pipeline.config import load_rules
+from pipeline.labels import FIELD_LABELS, section_labels
 from pipeline.report.html import report_files
-from pipeline.report.labels import FIELD_LABELS, SEVERITY_LABELS, STATUS_LABELS, display_value, section_labels
+from pipeline.report.labels import SEVERITY_LABELS, STATUS_LABELS, display_value
 from pipeline.report.xlsx import safe_cell, write_xlsx
 
 try:

@@ -13,9 +13,11 @@ from .text import clean_value
 
 # "我单位提交了 ____ 参评": the name sits between 提交了 and 参评 (spaces may split every character).
 _SUBMITTED = re.compile(r"提\s*交\s*了(?P<name>.*?)参\s*评", re.DOTALL)
-_NAME_EDGES = re.compile(r"^[\s_＿《〈<「『:：]+|[\s_＿》〉>」』。，,]+$")
-_QUOTED = re.compile(r"^[“\"'‘](?P<inner>[^“”\"'‘’]*)[”\"'’]$")
+_NAME_EDGES = re.compile(r"^[\s_＿:：]+|[\s_＿。，,]+$")
+# 《》〈〉 are title marks and never part of a name. Other brackets and quotes are removed only as
+# one pair enclosing the whole name (`<名称>`, `“名称”`), so `<script>…</script>展厅` keeps its own.
 _NAME_QUOTES = re.compile(r"[《》〈〉]")
+_WRAPPERS = (("<＜", ">＞"), ("「", "」"), ("『", "』"), ("【", "】"), ("“\"'‘", "”\"'’"))
 _CJK_GAP = re.compile(r"(?<=[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef])\s+|\s+(?=[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef])")
 # A numbered clause: 1. 1、 1． （1） (1) １． 一、
 _CLAUSE = re.compile(
@@ -40,16 +42,23 @@ def _lines(blocks: list[Block]) -> list[_Line]:
 
 
 def clean_scenario_name(raw: str) -> str | None:
-    """The name as filled in: without 《》, underline blanks, and spaces next to Chinese characters."""
+    """The name as filled in: without 《》, an enclosing bracket pair, underline blanks, and spaces next to Chinese characters."""
     name = _NAME_QUOTES.sub("", raw.replace("\n", " "))
     name = re.sub(r"[_＿]{2,}", " ", name)
     name = _NAME_EDGES.sub("", name)
     name = _CJK_GAP.sub("", name)
     name = re.sub(r"\s+", " ", name).strip()
-    quoted = _QUOTED.match(name)
-    if quoted:
-        name = quoted.group("inner").strip()
-    return name or None
+    return _unwrap(name) or None
+
+
+def _unwrap(name: str) -> str:
+    """`name` without the bracket pairs (from `_WRAPPERS`) that enclose all of it, outermost first."""
+    while len(name) >= 2:
+        pair = next(((o, c) for o, c in _WRAPPERS if name[0] in o and name[-1] in c), None)
+        if pair is None or any(ch in pair[0] + pair[1] for ch in name[1:-1]):
+            return name
+        name = name[1:-1].strip()
+    return name
 
 
 def _number(ch: str) -> int:

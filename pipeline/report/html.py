@@ -25,23 +25,25 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup, escape
 
 from ..config import Rules
-from ..safety import sanitize_name, unique_name
-from .labels import (
+from ..labels import (
     FIELD_LABELS,
-    FILE_KIND_LABELS,
     JOINT_UNIT_LABELS,
     LETTER_LABELS,
-    ORIGIN_LABELS,
     PERSON_BLOCKS,
     PERSON_FIELDS,
+    field_label,
+    field_path,
+    section_labels,
+)
+from ..safety import sanitize_name, unique_name
+from .labels import (
+    FILE_KIND_LABELS,
+    ORIGIN_LABELS,
     SEVERITIES,
     SEVERITY_LABELS,
     STATUS_LABELS,
     STATUS_ORDER,
     display_value,
-    field_label,
-    field_path,
-    section_labels,
 )
 
 BEIJING = timezone(timedelta(hours=8), "北京时间")

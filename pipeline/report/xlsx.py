@@ -1,8 +1,9 @@
 """consolidated.xlsx: one workbook a reviewer can filter, sort and read back with pandas.
 
-Sheets: 汇总 (one row per submission), 联合单位, 问题清单, 文件, 说明. Headers are Chinese (from
-labels.py, shared with the HTML), row 1 only, so `pandas.read_excel(path, sheet_name=None)` needs
-no cleanup. Counts are numbers, the letter date is a date, everything else is text.
+Sheets: 汇总 (one row per submission), 联合单位, 问题清单, 文件, 说明. Headers are Chinese (field
+names from pipeline/labels.py, shared with the HTML and the findings), row 1 only, so
+`pandas.read_excel(path, sheet_name=None)` needs no cleanup. Counts are numbers, the letter date is
+a date, everything else is text.
 
 Formula safety: any text starting with = + - @, a tab or a carriage return is stored with a
 leading apostrophe (') as part of the string, in a string-typed cell. Excel and LibreOffice show
@@ -30,19 +31,16 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from ..config import Rules
+from ..labels import FIELD_LABELS, JOINT_UNIT_LABELS, field_label, section_labels
 from .html import BEIJING, coverage_flags, href_path, report_files
 from .labels import (
-    FIELD_LABELS,
     FILE_KIND_LABELS,
-    JOINT_UNIT_LABELS,
     ORIGIN_LABELS,
     SEVERITY_LABELS,
     STATUS_LABELS,
     YES_NO,
     display_value,
-    field_label,
     scalar_field_keys,
-    section_labels,
 )
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")

@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from ..config import Rules
+from ..labels import field_label
 from ..model import Evidence, Finding, Provenance, Submission
-from .labels import field_label
 from .text import excerpt as make_excerpt
 
 Scope = Literal["file", "form", "letter", "submission", "batch"]
@@ -136,7 +136,7 @@ class Context:
         return Evidence(file=doc.file if doc else None, excerpt=text)
 
     def label(self, key: str) -> str:
-        return field_label(key, self.rules)
+        return field_label(key, self.rules, style="sentence")
 
     def finding(self, rule_id: str, field: str | None, *, evidence: Evidence | None = None,
                 excerpt: Any = None, details: dict[str, Any] | None = None, **params: Any) -> Finding:
