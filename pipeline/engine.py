@@ -372,20 +372,12 @@ def _plan(f: InputFile, limits: Limits, cache: ResultCache | None) -> tuple[Extr
         task = ExtractTask(f.rel_path, suffix, "", f.size, str(f.real_path))
         return task, refused_result(task, too_big)
     try:
-        digest = _sha256(f.real_path)
+        digest = sha256_of(f.real_path)
     except OSError as exc:
         task = ExtractTask(f.rel_path, suffix, "", f.size, str(f.real_path))
         return task, refused_result(task, FileProblem("FILE_UNREADABLE", f"无法读取文件: {exc.strerror or exc}"))
     task = ExtractTask(f.rel_path, suffix, digest, f.size, str(f.real_path))
     return task, cache.get(digest, f.rel_path) if cache is not None else None
-
-
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        while chunk := fh.read(1 << 20):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def _supported(f: InputFile, rules: Rules) -> bool:
