@@ -33,7 +33,7 @@ from .assemble import assemble
 from .cache import ResultCache, cache_context, code_fingerprint
 from .config import Rules
 from .discover import Discoverer, InputFile
-from .extract import ExtractOptions, extract_file, sniff_format
+from .extract import ExtractOptions, extract_file, sha256_of, sniff_format
 from .model import BatchResult, FileProblem, FileResult, SourceFile
 from .safety import Limits, check_ooxml, check_size
 from .workers import IsolatedPool, Outcome, PoolError
@@ -134,7 +134,7 @@ def extract_isolated(path: Path, display: str, rules: Rules, options: ExtractOpt
     too_big = check_size(size, limits)
     if too_big is not None:
         return refused_result(task, too_big)
-    task = dataclasses.replace(task, sha256=_sha256(path))
+    task = dataclasses.replace(task, sha256=sha256_of(path))
     with IsolatedPool("pipeline.engine:make_extractor", (rules, options), 1, limits.file_timeout_s,
                       limits.memory_mb) as pool:
         return outcome_result(task, pool.run(task), limits)
