@@ -71,12 +71,17 @@ def build_submission(sub_id: str, origin: str, grouping: str, results: list[File
     return sub
 
 
-def assemble(inputs: list[SubmissionInput], results: dict[tuple[int, int], FileResult], rules: Rules) -> list[Submission]:
-    """`results` maps (submission index, file index) to the file's result."""
+def assemble(inputs: list[SubmissionInput], results: dict[tuple[int, int], FileResult], rules: Rules,
+             built: dict[int, Submission] | None = None) -> list[Submission]:
+    """`results` maps (submission index, file index) to the file's result; `built` holds submissions
+    already assembled (by this function, from a one-input list) by input index."""
     taken = {s.submission_id.casefold() for s in inputs if s.origin != "loose"}
     subs: list[Submission] = []
     loose: list[tuple[SubmissionInput, FileResult | None, list[FileProblem]]] = []
     for si, sin in enumerate(inputs):
+        if built is not None and si in built:
+            subs.append(built[si])
+            continue
         file_results: list[FileResult] = []
         extra: list[FileProblem] = []
         for fi, f in enumerate(sin.files):

@@ -1,5 +1,8 @@
 """A cache of per-file extraction results, so a re-run re-reads only the files that changed.
 
+Besides FileResults it holds values derived from them (a submission's per-submission validation, the
+great_expectations result of a batch's tables) under `<kind>/`, keyed by a hash of their inputs.
+
 An entry is keyed by the file's sha256 and its path inside the submission (provenance names the
 file) under a context: the pipeline version, a fingerprint of the pipeline's own code, the rules
 file's hash, OCR on/off and the limits. Changing any of these starts a fresh context folder. Entries
@@ -105,18 +108,55 @@ class ResultCache:
             with contextlib.suppress(OSError, UnboundLocalError):
                 os.unlink(tmp)
 
+    def _value_path(self, kind: str, key: str) -> Path:
+        return self.dir / kind / key[:2] / f"{key}.pkl"
+
+    def get_value(self, kind: str, key: str) -> Any | None:
+        """A derived value stored under (kind, key), or None; a damaged or foreign entry is a miss."""
+        path = self._value_path(kind, key)
+        try:
+            with open(path, "rb") as fh:
+                entry = pickle.load(fh)
+            if isinstance(entry, dict) and entry.get("context") == self.context and entry.get("kind") == kind \
+                    and entry.get("key") == key:
+                return entry["value"]
+        except FileNotFoundError:
+            return None
+        except Exception:  # noqa: BLE001 - a damaged entry is a miss
+            with contextlib.suppress(OSError):
+                path.unlink()
+        return None
+
+    def put_value(self, kind: str, key: str, value: Any) -> None:
+        path = self._value_path(kind, key)
+        entry = {"context": self.context, "kind": kind, "key": key, "value": value}
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".", suffix=".tmp")
+            with os.fdopen(fd, "wb") as fh:
+                pickle.dump(entry, fh, protocol=pickle.HIGHEST_PROTOCOL)
+            os.replace(tmp, path)
+        except OSError:
+            with contextlib.suppress(OSError, UnboundLocalError):
+                os.unlink(tmp)
+
     def prune(self) -> None:
         """Keep the few most recently used contexts; drop left-over temp files of killed runs."""
         with contextlib.suppress(OSError):
             os.utime(self.dir)
         try:
-            contexts = [p for p in self.root.iterdir() if p.is_dir()]
+            contexts = [p for p in self.root.iterdir() if p.is_dir() and _is_context_id(p.name)]
         except OSError:
             return
         contexts.sort(key=lambda p: p.stat().st_mtime, reverse=True)
         for old in contexts[KEEP_CONTEXTS:]:
             if old != self.dir:
                 shutil.rmtree(old, ignore_errors=True)
-        for tmp in self.dir.glob("*/.*.tmp"):
+        for tmp in [*self.dir.glob("*/.*.tmp"), *self.dir.glob("*/*/.*.tmp")]:
             with contextlib.suppress(OSError):
                 tmp.unlink()
+
+
+def _is_context_id(name: str) -> bool:
+    """Context folders are 24 hex digits; other folders under the cache root (jieba's) are not ours to prune."""
+    return len(name) == 24 and all(ch in "0123456789abcdef" for ch in name)

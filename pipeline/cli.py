@@ -90,7 +90,8 @@ def run(input_dir: Path, out_dir: Path, workers: int | None, rules_path: str | N
                 progress.close()
         if not result.submissions:
             _usage_error(f"输入文件夹中没有可检查的文件: {input_dir}")
-        publish_outputs(result, out_dir, rules)
+        manifest = None if no_cache else (cache_dir or out_dir / ".cache") / "reports.json"
+        publish_outputs(result, out_dir, rules, manifest)
     r, c = result.run, result.run["counts"]
     seconds = time.perf_counter() - started
     if not quiet:
@@ -156,10 +157,15 @@ class _progress_printer:
 @click.option("--no-ocr", is_flag=True)
 def inspect(file: Path, rules_path: str | None, as_json: bool, no_ocr: bool) -> None:
     """Print what was extracted from one FILE, with provenance."""
-    from .extract import ExtractOptions, extract_file
+    from .engine import EngineError, extract_isolated
+    from .extract import ExtractOptions
+    from .workers import PoolError
 
     rules = _load_rules_or_exit(rules_path)
-    res = extract_file(file, file.name, rules, ExtractOptions(ocr=not no_ocr))
+    try:  # the same pre-checks, limits and isolated worker as a run
+        res = extract_isolated(file, file.name, rules, ExtractOptions(ocr=not no_ocr))
+    except (EngineError, PoolError) as exc:
+        _usage_error(str(exc))
     if as_json:
         click.echo(json.dumps(to_jsonable(res), ensure_ascii=False, indent=1))
         return

@@ -3,8 +3,12 @@
 Extraction runs one file per task in worker processes (`pipeline.workers`) with a time limit and a
 memory cap; a file that breaks them becomes a FILE_UNREADABLE problem and the batch goes on. The
 same task function runs locally or on a Dask cluster (`executor="dask"`), so results do not depend
-on where, or on how many workers, they were computed. Per-file results are cached by content hash;
-batch-level steps (grouping, validation, reports) are always recomputed.
+on where, or on how many workers, they were computed. Per-file results are cached by content hash.
+
+While workers read files the parent validates each submission whose files are all read (in one
+background thread, so the pool is never kept waiting), after warming up jieba and great_expectations.
+A submission's own validation is cached by a hash of the assembled submission, the GX result by a
+hash of its tables; grouping, batch rules and reports are recomputed on every run.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import partial
@@ -268,10 +273,52 @@ def _dask_outcomes(items: list[tuple[Any, ExtractTask]], payload: tuple, limits:
 # The run.
 
 
+class _SubmissionValidator:
+    """Per-submission validation, reused from the cache when the assembled submission is the same."""
+
+    def __init__(self, rules: Rules, cache: ResultCache | None):
+        from .validate.registry import Prepared
+
+        self.rules, self.cache, self.prep = rules, cache, Prepared(rules)
+        self.validated = self.reused = 0
+        self.seconds = 0.0
+
+    def warm_up(self) -> None:
+        """Build the tokenizer and import great_expectations (seconds each) while files are read."""
+        from .validate.coverage import rules_tokenizer
+        from .validate.expectations import warm_up
+
+        with contextlib.suppress(Exception):  # validation reports a tokenizer failure as a note
+            rules_tokenizer(self.rules, self.prep)
+        warm_up()
+
+    def __call__(self, sub) -> None:
+        from .validate import (
+            apply_submission_output,
+            submission_digest,
+            submission_output,
+            validate_submission,
+        )
+
+        t0 = time.perf_counter()
+        key = submission_digest(sub) if self.cache is not None else None
+        stored = self.cache.get_value("validation", key) if self.cache is not None else None
+        if stored is not None:
+            apply_submission_output(sub, stored)
+            self.reused += 1
+        else:
+            validate_submission(sub, self.rules, self.prep)
+            self.validated += 1
+            if self.cache is not None:
+                self.cache.put_value("validation", key, submission_output(sub))
+        self.seconds += time.perf_counter() - t0
+
+
 def run_batch(input_dir: Path, rules: Rules, options: RunOptions | None = None) -> BatchResult:
     """Check every submission in `input_dir`; returns results. Writes only to the cache and the run's
     temp folder (below `work_dir`), which is removed before returning."""
-    from .validate import validate_batch
+    from .validate import validate_across
+    from .validate.segment import set_cache_dir
 
     options = options or RunOptions()
     limits = options.limits
@@ -281,63 +328,99 @@ def run_batch(input_dir: Path, rules: Rules, options: RunOptions | None = None) 
     stage: dict[str, float] = {}
     info: dict[str, Any] = {"workers": workers}
     cache = ResultCache(options.cache_dir, cache_context(rules.sha256, options.ocr, limits)) if options.cache_dir else None
+    set_cache_dir(options.cache_dir / "jieba" if options.cache_dir is not None else None)  # kept between runs
+    validator = _SubmissionValidator(rules, cache)
     if options.work_dir is not None:
         options.work_dir.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix=f".run-{os.getpid()}-", dir=options.work_dir) as tmp:
-        tmp = os.path.abspath(tmp)  # workers run in their own folders: every path they get is absolute
-        inputs = Discoverer(rules, Path(tmp) / "unpacked", limits).discover(Path(input_dir).absolute())
-        stage["discover"] = time.perf_counter() - t0
+    background = ThreadPoolExecutor(max_workers=1, thread_name_prefix="pipeline-validate")
+    validations: list[Future] = []
+    try:
+        with tempfile.TemporaryDirectory(prefix=f".run-{os.getpid()}-", dir=options.work_dir) as tmp:
+            tmp = os.path.abspath(tmp)  # workers run in their own folders: every path they get is absolute
+            inputs = Discoverer(rules, Path(tmp) / "unpacked", limits).discover(Path(input_dir).absolute())
+            stage["discover"] = time.perf_counter() - t0
 
-        t1 = time.perf_counter()
-        results: dict[tuple[int, int], FileResult] = {}
-        todo: list[tuple[tuple[int, int], ExtractTask]] = []
-        for si, sin in enumerate(inputs):
-            for fi, f in enumerate(sin.files):
-                if f.problem is not None or f.real_path is None:
-                    continue
-                if not _supported(f, rules):
-                    f.problem = _unsupported(f.rel_path)
-                    continue
-                task, res = _plan(f, limits, cache)
-                if res is not None:
-                    results[(si, fi)] = res
+            t1 = time.perf_counter()
+            results: dict[tuple[int, int], FileResult] = {}
+            todo: list[tuple[tuple[int, int], ExtractTask]] = []
+            for si, sin in enumerate(inputs):
+                for fi, f in enumerate(sin.files):
+                    if f.problem is not None or f.real_path is None:
+                        continue
+                    if not _supported(f, rules):
+                        f.problem = _unsupported(f.rel_path)
+                        continue
+                    task, res = _plan(f, limits, cache)
+                    if res is not None:
+                        results[(si, fi)] = res
+                    else:
+                        todo.append(((si, fi), task))
+            total = len(results) + len(todo)
+            stage["hash_and_cache"] = time.perf_counter() - t1
+            if options.progress and total:
+                options.progress(len(results), total)
+
+            t2 = time.perf_counter()
+            if todo:
+                validations.append(background.submit(validator.warm_up))
+            unread: dict[int, int] = {}
+            for (si, _fi), _task in todo:
+                unread[si] = unread.get(si, 0) + 1
+            built: dict[int, Any] = {}
+
+            def read(si: int) -> None:
+                """All of input `si`'s files are read: assemble it and validate it in the background."""
+                if inputs[si].origin == "loose":  # grouped by content once every loose file is read
+                    return
+                mine = {(0, fi): results[(si, fi)] for fi in range(len(inputs[si].files)) if (si, fi) in results}
+                built[si] = assemble([inputs[si]], mine, rules)[0]
+                validations.append(background.submit(validator, built[si]))
+
+            for si in range(len(inputs)):
+                if si not in unread:
+                    read(si)
+            if todo:
+                tasks = dict(todo)
+                opts = ExtractOptions(limits=limits, ocr=options.ocr)
+                if options.executor == "dask":
+                    outcomes = _dask_outcomes(todo, (rules, opts), limits, options.scheduler, info)
+                elif options.executor == "local":
+                    outcomes = _local_outcomes(todo, (rules, opts), min(workers, len(todo)), limits, Path(tmp) / "workers", info)
                 else:
-                    todo.append(((si, fi), task))
-        total = len(results) + len(todo)
-        stage["hash_and_cache"] = time.perf_counter() - t1
-        if options.progress and total:
-            options.progress(len(results), total)
+                    raise EngineError(f"未知的执行方式: {options.executor}")
+                try:
+                    for key, outcome in outcomes:
+                        res = outcome_result(tasks[key], outcome, limits)
+                        results[key] = res
+                        if cache is not None and _cacheable(res):
+                            cache.put(tasks[key].sha256, tasks[key].display, res)
+                        unread[key[0]] -= 1
+                        if not unread[key[0]]:
+                            read(key[0])
+                        if options.progress:
+                            options.progress(len(results), total)
+                except PoolError as exc:
+                    raise EngineError(str(exc)) from exc
+            stage["extract"] = time.perf_counter() - t2
 
-        t2 = time.perf_counter()
-        if todo:
-            tasks = dict(todo)
-            opts = ExtractOptions(limits=limits, ocr=options.ocr)
-            if options.executor == "dask":
-                outcomes = _dask_outcomes(todo, (rules, opts), limits, options.scheduler, info)
-            elif options.executor == "local":
-                outcomes = _local_outcomes(todo, (rules, opts), min(workers, len(todo)), limits, Path(tmp) / "workers", info)
-            else:
-                raise EngineError(f"未知的执行方式: {options.executor}")
-            try:
-                for key, outcome in outcomes:
-                    res = outcome_result(tasks[key], outcome, limits)
-                    results[key] = res
-                    if cache is not None and _cacheable(res):
-                        cache.put(tasks[key].sha256, tasks[key].display, res)
-                    if options.progress:
-                        options.progress(len(results), total)
-            except PoolError as exc:
-                raise EngineError(str(exc)) from exc
-        stage["extract"] = time.perf_counter() - t2
-
-        t3 = time.perf_counter()
-        submissions = assemble(inputs, results, rules)
-        stage["assemble"] = time.perf_counter() - t3
+            t3 = time.perf_counter()
+            submissions = assemble(inputs, results, rules, built=built)
+            stage["assemble"] = time.perf_counter() - t3
+        t4 = time.perf_counter()
+        for fut in validations:
+            fut.result()
+    finally:
+        background.shutdown(wait=True, cancel_futures=True)
+    stage["validate_wait"] = time.perf_counter() - t4
     if cache is not None:
         cache.prune()
-    t4 = time.perf_counter()
-    expectations = validate_batch(submissions, rules)
-    stage["validate"] = time.perf_counter() - t4
+    t5 = time.perf_counter()
+    early = {id(s) for s in built.values()}
+    for sub in submissions:
+        if id(sub) not in early:
+            validator(sub)
+    expectations = validate_across(submissions, rules, validator.prep, gx_cache=cache)
+    stage["validate"] = time.perf_counter() - t5
     counts = {s: sum(1 for x in submissions if x.status == s) for s in ("pass", "warn", "fail")}
     run = {
         "tool": "pipeline",
@@ -354,6 +437,8 @@ def run_batch(input_dir: Path, rules: Rules, options: RunOptions | None = None) 
         "files": total,
         "files_extracted": len(todo),
         "cache": {"enabled": cache is not None, "hits": cache.hits if cache else 0},
+        "validation": {"submissions_validated": validator.validated, "submissions_reused": validator.reused,
+                       "seconds": round(validator.seconds, 3)},
         "worker_processes": info.get("worker_processes", 0),  # more than `workers`: some were replaced
         "peak_worker_rss_mb": info.get("peak_worker_rss_mb"),
         "submissions": len(submissions),
@@ -448,18 +533,22 @@ def _alive(pid: int, entry: Path) -> bool:
     return True
 
 
-def publish_outputs(result: BatchResult, out_dir: Path, rules: Rules) -> dict[str, Path]:
+def publish_outputs(result: BatchResult, out_dir: Path, rules: Rules, manifest: Path | None = None) -> dict[str, Path]:
     """Render every output into a staging folder inside OUT, then move each into place by rename.
 
     A run killed while rendering leaves the previous outputs untouched; files are replaced by
     os.replace and the reports folder by an atomic exchange where the OS offers one (Linux).
+    With a `manifest` path, per-submission pages whose inputs did not change since the run that
+    wrote the manifest are copied from OUT/reports instead of rendered.
     """
     from .report import write_outputs
+    from .report.html import PreviousReports
 
     out_dir.mkdir(parents=True, exist_ok=True)
+    previous = PreviousReports(out_dir / "reports", manifest) if manifest is not None else None
     staging = Path(tempfile.mkdtemp(prefix=f".staging-{os.getpid()}-", dir=out_dir))
     try:
-        staged = write_outputs(result, staging, rules)
+        staged = write_outputs(result, staging, rules, previous)
         _normal_permissions(staging)
         entries = sorted(staging.iterdir(), key=lambda p: (p.name == "results.json", p.is_file(), p.name))
         for entry in entries:  # folders first, results.json last
@@ -470,6 +559,8 @@ def publish_outputs(result: BatchResult, out_dir: Path, rules: Rules) -> dict[st
                 if dest.is_dir() and not dest.is_symlink():
                     shutil.rmtree(dest)
                 os.replace(entry, dest)
+        if previous is not None:
+            previous.save()
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return {k: out_dir / Path(v).relative_to(staging) if Path(v).is_relative_to(staging) else Path(v)

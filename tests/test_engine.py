@@ -261,6 +261,95 @@ def test_only_changed_files_are_re_extracted(tmp_path, subset, cold_run):
     assert comparable(run) != comparable(reference)
 
 
+def test_pipelined_validation_equals_validating_the_assembled_batch(subset, cold_run, tmp_path):
+    """Submissions validated as their files arrive (and loose groups at the end) give what the plain
+    path gives: every file read in-process, assembled, then validate_batch over the whole batch."""
+    from pipeline.assemble import assemble
+    from pipeline.discover import Discoverer
+    from pipeline.extract import extract_file
+    from pipeline.validate import validate_batch
+
+    reference, _ = cold_run
+    rules = load_rules()
+    inputs = Discoverer(rules, tmp_path / "unpacked").discover(subset)
+    results = {(si, fi): extract_file(f.real_path, f.rel_path, rules, ExtractOptions(ocr=False))
+               for si, sin in enumerate(inputs) for fi, f in enumerate(sin.files)
+               if f.problem is None and f.real_path is not None}
+    subs = assemble(inputs, results, rules)
+    validate_batch(subs, rules)
+    plain = [submission_json(s) for s in subs]
+    assert reference.run["validation"]["submissions_validated"] == len(plain) == 5
+    assert comparable(reference) == plain
+    assert any(s.origin == "loose" for s in reference.submissions)
+
+
+def test_warm_rerun_revalidates_only_changed_submissions(tmp_path, subset):
+    """Per-submission validation is reused by content; batch rules still run on every warm run."""
+    batch = copy_subset(tmp_path / "batch", SUBSET[:2], subset)
+    shutil.copytree(batch / SUBSET[0], batch / f"{SUBSET[0]}（再次提交）")  # a duplicate submission
+    cache = tmp_path / "cache"
+    rules = load_rules()
+    cold = run_batch(batch, rules, RunOptions(workers=2, ocr=False, cache_dir=cache))
+    assert cold.run["validation"] == {**cold.run["validation"], "submissions_validated": 3, "submissions_reused": 0}
+    dup = lambda r: sorted(s.submission_id for s in r.submissions if any(f.rule == "DUPLICATE_SUBMISSION" for f in s.findings))  # noqa: E731
+    assert dup(cold) == sorted([SUBSET[0], f"{SUBSET[0]}（再次提交）"])
+
+    warm = run_batch(batch, rules, RunOptions(workers=1, ocr=False, cache_dir=cache))
+    assert warm.run["validation"]["submissions_validated"] == 0
+    assert warm.run["validation"]["submissions_reused"] == 3
+    assert warm.expectations["reused"] is True and not cold.expectations["reused"]
+    assert dup(warm) == dup(cold)
+    fresh = run_batch(batch, rules, RunOptions(workers=1, ocr=False))
+    assert comparable(warm) == comparable(cold) == comparable(fresh)
+    def outcome(r):  # GX's verdicts, without its run ids and times
+        return r.expectations["statistics"], [
+            [(x["expectation_config"]["type"], x["success"], x["result"].get("unexpected_index_list"))
+             for x in v["result"]["results"]] for v in r.expectations["validations"]]
+
+    assert outcome(warm) == outcome(fresh) and outcome(fresh)[0]["unsuccessful_expectations"] > 0
+
+    target = batch / SUBSET[0] / "附件1-需求征集表.docx"  # same content, new bytes: still a duplicate
+    doc = Document(str(target))
+    doc.core_properties.comments = "再次保存"
+    doc.save(str(target))
+    changed = run_batch(batch, rules, RunOptions(workers=2, ocr=False, cache_dir=cache))
+    assert changed.run["files_extracted"] == 1
+    assert changed.run["validation"]["submissions_validated"] == 1
+    assert changed.run["validation"]["submissions_reused"] == 2
+    assert dup(changed) == dup(cold)
+
+
+def test_warm_run_reports_equal_a_full_render(tmp_path, subset, monkeypatch):
+    """Pages taken over from the previous run are byte for byte what rendering them gives."""
+    import pipeline.report.html as html
+
+    batch = copy_subset(tmp_path / "batch", SUBSET[:3] + SUBSET[4:6], subset)
+    out, full = tmp_path / "out", tmp_path / "full"
+    rendered: list[str] = []
+    original = html.render_report
+    monkeypatch.setattr(html, "render_report", lambda sub, *a: rendered.append(sub["submission_id"]) or original(sub, *a))
+    counts = []
+    for args in (["--out", str(out)], ["--out", str(out)], ["--out", str(full), "--no-cache"]):
+        rendered.clear()
+        res = CliRunner().invoke(main, ["run", str(batch), "--no-ocr", "-q", *args])
+        assert res.exit_code == 0, res.output
+        counts.append(len(rendered))
+    assert counts == [4, 0, 4]  # cold, warm (every page taken over), --no-cache
+    pages = sorted(p.name for p in (full / "reports").iterdir())
+    assert len(pages) == 4 and pages == sorted(p.name for p in (out / "reports").iterdir())
+    for name in pages:
+        assert (out / "reports" / name).read_bytes() == (full / "reports" / name).read_bytes(), name
+    runless = lambda p: {**json.loads(p.read_text("utf-8")), "run": None}  # noqa: E731
+    assert runless(out / "results.json") == runless(full / "results.json")
+
+    page = out / "reports" / pages[0]
+    page.write_bytes(page.read_bytes().replace(b"</html>", b"<!-- edited --></html>"))
+    rendered.clear()
+    assert CliRunner().invoke(main, ["run", str(batch), "--no-ocr", "-q", "--out", str(out)]).exit_code == 0
+    assert len(rendered) == 1  # an edited page is not trusted: rendered again
+    assert page.read_bytes() == (full / "reports" / pages[0]).read_bytes()
+
+
 def test_cache_is_keyed_by_rules_and_ocr(tmp_path, subset, cold_run):
     _, cache = cold_run
     edited = tmp_path / "rules.toml"
@@ -334,8 +423,8 @@ def test_outputs_are_replaced_atomically(tmp_path, cold_run, monkeypatch):
     before = {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()}
     real = report.write_outputs
 
-    def dies_half_way(res, staging, rules):
-        real(res, staging, rules)
+    def dies_half_way(res, staging, rules, *previous):
+        real(res, staging, rules, *previous)
         raise KeyboardInterrupt  # the run is killed after rendering part of the outputs
 
     monkeypatch.setattr(report, "write_outputs", dies_half_way)
@@ -390,6 +479,19 @@ def test_cli_cache_options(tmp_path, subset):
     res = CliRunner().invoke(main, ["run", str(batch), "--out", str(out3), "--no-ocr", "--no-cache", "-q"])
     assert res.exit_code == 0 and not (out3 / ".cache").exists()
     assert sorted(p.name for p in out3.iterdir() if p.name.startswith(".")) == []
+
+
+def test_jieba_dictionary_cache_is_kept_in_the_cache_folder(tmp_path, subset):
+    """A fresh process builds jieba's dictionary cache in OUT/.cache/jieba and finds it there next time."""
+    batch = copy_subset(tmp_path / "batch", SUBSET[4:6], subset)
+    out = tmp_path / "out"
+    exe = Path(sys.executable).parent / "pipeline"
+    for _ in range(2):
+        proc = subprocess.run([str(exe), "run", str(batch), "--out", str(out), "--no-ocr", "-q"], capture_output=True, text=True)
+        assert proc.returncode == 0, proc.stderr
+        files = sorted((out / ".cache" / "jieba").glob("*.cache"))
+        assert len(files) == 1 and files[0].stat().st_size > 1_000_000
+    assert not [p for p in out.iterdir() if p.name.startswith(".run-")]
 
 
 def test_cli_timeout_option_reaches_the_workers(tmp_path):

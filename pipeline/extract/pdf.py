@@ -190,6 +190,9 @@ def _open(path: Path):
         if isinstance(cause, PDFEncryptionError):
             raise ExtractionError("FILE_ENCRYPTED", f"PDF 使用了不支持的加密方式：{cause}") from None
         raise ExtractionError("FILE_UNREADABLE", f"PDF 文件已损坏或不完整：{_short(cause)}") from None
+    except MemoryError:  # extract_file reports it as 内存超限, never cached
+        fh.close()
+        raise
     except Exception as exc:  # noqa: BLE001 - any parser failure is an unreadable file
         fh.close()
         raise ExtractionError("FILE_UNREADABLE", f"PDF 文件已损坏或不完整：{_short(exc)}") from None
@@ -1092,6 +1095,8 @@ def _soft_mask(stream, size: tuple[int, int]):
         if isinstance(decode, list) and len(decode) == 2 and resolve1(decode[0]) == 1:
             alpha = alpha.point(lambda v: 255 - v)
         return alpha
+    except MemoryError:  # extract_file reports it as 内存超限, never cached
+        raise
     except Exception:  # noqa: BLE001 - an undecodable mask only costs the transparency
         return None
 
@@ -1198,6 +1203,8 @@ def read_pdf(path: Path, display: str, options) -> Layout:
             )
         try:
             page_objs = pdf.pages
+        except MemoryError:  # extract_file reports it as 内存超限, never cached
+            raise
         except Exception as exc:  # noqa: BLE001 - a broken page tree
             raise ExtractionError("FILE_UNREADABLE", f"PDF 页面结构损坏：{_short(exc)}") from None
         n = len(page_objs)
@@ -1214,6 +1221,8 @@ def read_pdf(path: Path, display: str, options) -> Layout:
             try:
                 pages.append(read_page(page, i + 1, layout.notes, display))
             except ExtractionError:
+                raise
+            except MemoryError:  # extract_file reports it as 内存超限, never cached
                 raise
             except Exception as exc:  # noqa: BLE001 - one broken content stream spoils the file
                 raise ExtractionError(
@@ -1348,6 +1357,8 @@ def _embedded_image(
         img = renderer.image_pixels(p.number - 1, bbox, stream)
         if img is None:
             img = renderer.page_image(p.number - 1, IMAGE_DPI, bbox)
+    except MemoryError:  # extract_file reports it as 内存超限, never cached
+        raise
     except Exception as exc:  # noqa: BLE001 - an image that cannot be decoded is noted, not fatal
         layout.notes.append(
             Note(f"第{p.number}页的图片无法解码：{_short(exc)}", Provenance(file, page=p.number, bbox=bbox))

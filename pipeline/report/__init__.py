@@ -39,8 +39,9 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
         raise
 
 
-def write_outputs(result: BatchResult, out_dir: Path, rules: Rules) -> dict[str, Path]:
-    """Write results.json, expectations.json, consolidated.xlsx, index.html and reports/."""
+def write_outputs(result: BatchResult, out_dir: Path, rules: Rules, previous: Any = None) -> dict[str, Path]:
+    """Write results.json, expectations.json, consolidated.xlsx, index.html and reports/; unchanged
+    pages are taken from `previous` (an `html.PreviousReports`) when given."""
     from .html import write_html
     from .xlsx import write_xlsx
 
@@ -51,5 +52,5 @@ def write_outputs(result: BatchResult, out_dir: Path, rules: Rules) -> dict[str,
     paths["expectations"] = out_dir / "expectations.json"
     atomic_write_bytes(paths["expectations"], json.dumps(result.expectations or {}, ensure_ascii=False, indent=1).encode("utf-8"))
     paths["xlsx"] = write_xlsx(data, out_dir, rules)
-    paths.update(write_html(data, out_dir, rules))
+    paths.update(write_html(data, out_dir, rules, previous))
     return paths

@@ -5,6 +5,10 @@ open from disk with no network; a Content-Security-Policy forbids every external
 script but our own. Only the results dict is read. Applicant text is escaped by jinja2's
 autoescape; the few fragments built here (keyword marks, clause diffs) escape each piece with
 markupsafe before joining.
+
+A submission's page depends only on its results dict, the rules and this code (templates included):
+it carries no run time. So a re-run into the same OUT takes an unchanged page from the previous run
+(`PreviousReports`, a manifest of input and output hashes) instead of rendering it again.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ import base64
 import difflib
 import functools
 import hashlib
+import json
 import re
 from collections import Counter
 from datetime import datetime, timedelta, timezone
@@ -544,7 +549,7 @@ def build_report_view(sub: dict[str, Any], rules: Rules, run: dict[str, Any]) ->
         "lead_unit_name": display_value(fields.get("lead_unit_name")),
         "track": display_value(fields.get("track")),
         "direction_text": display_value(fields.get("direction")),
-        "run": _run_view(run),
+        "run": _report_run_view(run),
     }
 
 
@@ -562,15 +567,25 @@ def _human_size(n: int) -> str:
 
 
 def _run_view(run: dict[str, Any]) -> dict[str, Any]:
+    return {
+        **_report_run_view(run),
+        "started": beijing_time(run.get("started")),
+        "seconds": run.get("seconds"),
+        "files": run.get("files"),
+    }
+
+
+def _report_run_view(run: dict[str, Any]) -> dict[str, Any]:
+    """What a submission's page shows of the run: versions, not the run's time (index.html has that)."""
     sha = run.get("rules_sha256") or ""
     return {
         "version": run.get("version"),
         "rules_version": run.get("rules_version"),
         "rules_sha": sha,
         "rules_sha_short": sha[:12],
-        "started": beijing_time(run.get("started")),
-        "seconds": run.get("seconds"),
-        "files": run.get("files"),
+        "started": None,
+        "seconds": None,
+        "files": None,
     }
 
 
@@ -698,7 +713,73 @@ def render_index(data: dict[str, Any], rules: Rules, names: dict[str, str]) -> s
         v=view, css=Markup(_static("report.css")), script=Markup(script), csp=_csp(script))
 
 
-def write_html(data: dict[str, Any], out_dir: Path, rules: Rules) -> dict[str, Path]:
+@functools.cache
+def _report_code() -> str:
+    """The pipeline's code fingerprint plus the templates and static files pages are made from."""
+    from ..cache import code_fingerprint
+
+    h = hashlib.sha256(code_fingerprint().encode())
+    root = resources.files("pipeline.report")
+    for folder in ("templates", "static"):
+        for entry in sorted((root / folder).iterdir(), key=lambda e: e.name):
+            if entry.is_file():
+                h.update(f"{folder}/{entry.name}\0".encode() + entry.read_bytes() + b"\0")
+    return h.hexdigest()
+
+
+def report_digest(sub: dict[str, Any], rules: Rules, run: dict[str, Any], name: str) -> str:
+    """A hash of everything a submission's page is rendered from."""
+    data = json.dumps([_report_code(), rules.sha256, name, _report_run_view(run), sub],
+                      ensure_ascii=False, sort_keys=True, default=repr)
+    return hashlib.sha256(data.encode("utf-8")).hexdigest()
+
+
+class PreviousReports:
+    """The pages a previous run published into `folder`, and the manifest of what they were made from.
+
+    A page is taken over only when its input digest matches and the file still has the bytes the
+    manifest recorded; anything else (no manifest, another folder, an edited file) is rendered anew.
+    """
+
+    def __init__(self, folder: Path, manifest: Path):
+        self.folder, self.manifest = folder, manifest
+        try:
+            data = json.loads(manifest.read_text("utf-8"))
+            ok = isinstance(data, dict) and data.get("folder") == str(folder) and isinstance(data.get("reports"), dict)
+            self.entries: dict[str, list[str]] = data["reports"] if ok else {}
+        except (OSError, ValueError):
+            self.entries = {}
+        self.current: dict[str, list[str]] = {}
+        self.reused = 0
+
+    def take(self, name: str, digest: str) -> bytes | None:
+        entry = self.entries.get(name)
+        if not isinstance(entry, list) or entry[:1] != [digest]:
+            return None
+        try:
+            data = (self.folder / name).read_bytes()
+        except OSError:
+            return None
+        if [digest, hashlib.sha256(data).hexdigest()] != entry:
+            return None
+        self.reused += 1
+        return data
+
+    def record(self, name: str, digest: str, data: bytes) -> None:
+        self.current[name] = [digest, hashlib.sha256(data).hexdigest()]
+
+    def save(self) -> None:
+        """Called once the new pages are in `folder`."""
+        from . import atomic_write_bytes
+
+        data = {"folder": str(self.folder), "reports": self.current}
+        try:
+            atomic_write_bytes(self.manifest, json.dumps(data, ensure_ascii=False, sort_keys=True).encode("utf-8"))
+        except OSError:
+            pass
+
+
+def write_html(data: dict[str, Any], out_dir: Path, rules: Rules, previous: PreviousReports | None = None) -> dict[str, Path]:
     """Write reports/<id>.html for each submission and index.html for the batch."""
     from . import atomic_write_bytes
 
@@ -708,8 +789,14 @@ def write_html(data: dict[str, Any], out_dir: Path, rules: Rules) -> dict[str, P
     names = report_files(subs)
     run = data.get("run") or {}
     for s in subs:
-        html = render_report(s, rules, run)
-        atomic_write_bytes(reports / names[str(s.get("submission_id", ""))], html.encode("utf-8"))
+        name = names[str(s.get("submission_id", ""))]
+        digest = report_digest(s, rules, run, name) if previous is not None else ""
+        page = previous.take(name, digest) if previous is not None else None
+        if page is None:
+            page = render_report(s, rules, run).encode("utf-8")
+        atomic_write_bytes(reports / name, page)
+        if previous is not None:
+            previous.record(name, digest, page)
     index = out_dir / "index.html"
     atomic_write_bytes(index, render_index(data, rules, names).encode("utf-8"))
     return {"index": index, "reports": reports}

@@ -6,22 +6,29 @@ Rules are declared records beside their check functions (see `registry.py`), gro
 `expectations` then runs one great_expectations suite over the consolidated tables; its
 unexpected rows become findings with the same rule ids, added only where the Python rules did
 not already report the same (rule, field) for that submission.
+
+`validate_batch` is `validate_submission` for each submission (which depends on that submission
+alone, so the engine can run it as soon as a submission's files are read and reuse it by
+`submission_digest`) followed by `validate_across`: batch rules and great_expectations.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 import re
 from typing import Any
 
 from ..config import Rules
-from ..model import SEVERITY_ORDER, Finding, Note, Submission
+from ..model import SEVERITY_ORDER, Finding, Note, Submission, to_jsonable
 from . import basic, batch, files, letter, sections  # noqa: F401  (importing registers the rules)
 from .registry import CHECKS, REGISTRY, Context, Prepared, catalogue_records
 
 log = logging.getLogger(__name__)
 
-__all__ = ["validate_batch", "validate_submission", "catalogue", "sort_findings"]
+__all__ = ["validate_batch", "validate_submission", "validate_across", "submission_digest", "submission_output",
+           "apply_submission_output", "catalogue", "sort_findings"]
 
 
 def _run_check(fn, c: Context) -> None:
@@ -51,6 +58,30 @@ def validate_submission(sub: Submission, rules: Rules, prep: Prepared | None = N
                 _run_check(fn, c)
 
 
+def submission_digest(sub: Submission) -> str:
+    """A hash of everything `validate_submission` reads: the assembled submission before validation.
+
+    Together with the rules file and the code (the cache context) it determines the output exactly.
+    """
+    data = json.dumps(to_jsonable(sub), ensure_ascii=False, sort_keys=True, default=repr)
+    return hashlib.sha256(data.encode("utf-8")).hexdigest()
+
+
+def submission_output(sub: Submission) -> dict[str, Any]:
+    """What `validate_submission` set on a submission."""
+    return {"findings": sub.findings, "notes": sub.notes, "section_lengths": sub.fields.get("section_lengths"),
+            "coverage": sub.coverage}
+
+
+def apply_submission_output(sub: Submission, out: dict[str, Any]) -> None:
+    """Set a stored `submission_output` on the same (same digest) submission: as if validated again."""
+    sub.findings = list(out["findings"])
+    sub.notes = list(out["notes"])
+    if out["section_lengths"] is not None:
+        sub.fields["section_lengths"] = out["section_lengths"]
+    sub.coverage = out["coverage"]
+
+
 def _natural(text: str | None) -> tuple:
     return tuple(int(p) if p.isdigit() else p for p in re.split(r"(\d+)", text or ""))
 
@@ -77,6 +108,14 @@ def validate_batch(submissions: list[Submission], rules: Rules, *, expectations:
     prep = Prepared(rules)
     for sub in submissions:
         validate_submission(sub, rules, prep)
+    return validate_across(submissions, rules, prep, expectations=expectations)
+
+
+def validate_across(submissions: list[Submission], rules: Rules, prep: Prepared | None = None, *,
+                    expectations: bool = True, gx_cache: Any = None) -> dict[str, Any] | None:
+    """The batch part, on submissions `validate_submission` has seen: batch rules, great_expectations
+    (its result reused from `gx_cache` when the tables are identical), then order and status."""
+    prep = prep or Prepared(rules)
     for fn in CHECKS["batch"]:
         try:
             for sub, finding in fn(submissions, rules, prep):
@@ -89,7 +128,7 @@ def validate_batch(submissions: list[Submission], rules: Rules, *, expectations:
     if expectations:
         from .expectations import run_expectations
 
-        result, gx_findings = run_expectations(submissions, rules, prep)
+        result, gx_findings = run_expectations(submissions, rules, prep, cache=gx_cache)
         by_id = {s.submission_id: s for s in submissions}
         added = 0
         for sid, found in gx_findings.items():

@@ -7,13 +7,17 @@ findings with those ids; the caller adds them only where the Python rules did no
 the same (rule, field), so nothing is reported twice.
 
 GX is imported and its ephemeral context built once per process (importing costs ~2–3 s), with
-analytics and progress bars off; each batch is one validation run per table.
+analytics and progress bars off; each batch is one validation run per table. The result depends only
+on the two tables (and the rules and code), so a cache may hand back the result of identical tables.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 import os
+import threading
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -34,6 +38,7 @@ CODE_REGEX = r"^(?:[0-9A-HJ-NP-RT-UW-Y]{18}|[0-9A-Z]{8}[0-9X])$"
 GX_SEVERITY = {"error": "critical", "warning": "warning", "info": "info"}
 
 _STATE: dict[str, Any] = {}
+_GX_LOCK = threading.Lock()  # a background warm-up and the run may both ask for it
 
 
 @dataclass
@@ -46,8 +51,13 @@ class GX:
 
 def _gx() -> GX:
     """Import GX and build its ephemeral context once per process."""
-    if "gx" in _STATE:
+    with _GX_LOCK:
+        if "gx" not in _STATE:
+            _STATE["gx"] = _load_gx()
         return _STATE["gx"]
+
+
+def _load_gx() -> GX:
     os.environ["GX_ANALYTICS_ENABLED"] = "false"  # before import: no usage statistics, no network
     t0 = time.perf_counter()
     import great_expectations as gx
@@ -61,8 +71,7 @@ def _gx() -> GX:
     defs = {}
     for table in (SUBMISSIONS, JOINT_UNITS):
         defs[table] = source.add_dataframe_asset(table).add_batch_definition_whole_dataframe(f"{table}-whole")
-    _STATE["gx"] = GX(gx, context, defs, time.perf_counter() - t0)
-    return _STATE["gx"]
+    return GX(gx, context, defs, time.perf_counter() - t0)
 
 
 # --- tables --------------------------------------------------------------------------------------
@@ -82,6 +91,12 @@ def _value(v: Any) -> str | None:
 def submissions_table(subs: list[Submission], rules: Rules, prep: Prepared):
     import pandas as pd
 
+    rows, columns = submission_rows(subs, rules, prep)
+    return pd.DataFrame(rows, columns=columns)
+
+
+def submission_rows(subs: list[Submission], rules: Rules, prep: Prepared) -> tuple[list[dict[str, Any]], list[str]]:
+    """The submissions table as rows and columns (the DataFrame is built from exactly these)."""
     spec = rules.raw["fields"]
     rows = []
     for s in subs:
@@ -110,12 +125,19 @@ def submissions_table(subs: list[Submission], rules: Rules, prep: Prepared):
         row["duplicate_unit"] = unit_identity(c, code) if code and row["has_form"] else None
         row["duplicate_scenario"] = name if name and row["has_form"] else None
         rows.append(row)
-    return pd.DataFrame(rows, columns=list(rows[0]) if rows else ["submission_id", "has_form"])
+    return rows, list(rows[0]) if rows else ["submission_id", "has_form"]
+
+
+JOINT_COLUMNS = ["submission_id", "joint_index", "name", "nature", "code", "code_identity"]
 
 
 def joint_units_table(subs: list[Submission], rules: Rules, prep: Prepared):
     import pandas as pd
 
+    return pd.DataFrame(joint_unit_rows(subs, rules, prep), columns=JOINT_COLUMNS)
+
+
+def joint_unit_rows(subs: list[Submission], rules: Rules, prep: Prepared) -> list[dict[str, Any]]:
     rows = []
     for s in subs:
         if not any(d.kind == "form" for d in s.documents):
@@ -131,8 +153,7 @@ def joint_units_table(subs: list[Submission], rules: Rules, prep: Prepared):
                 "code": code or None,
                 "code_identity": unit_identity(c, code) if code else None,
             })
-    cols = ["submission_id", "joint_index", "name", "nature", "code", "code_identity"]
-    return pd.DataFrame(rows, columns=cols)
+    return rows
 
 
 # --- the suite -----------------------------------------------------------------------------------
@@ -234,27 +255,66 @@ def _findings(table: str, result: dict[str, Any], subs: dict[str, Submission], r
     return out
 
 
-def run_expectations(subs: list[Submission], rules: Rules, prep: Prepared) -> tuple[dict[str, Any] | None, dict[str, list[Finding]]]:
-    """Validate the consolidated tables; returns (the JSON-able result, findings by submission id)."""
+def tables_digest(sub_rows: list[dict[str, Any]], sub_columns: list[str], joint_rows: list[dict[str, Any]]) -> str:
+    """A hash of the two tables' contents: identical tables (same rules and code) give identical results."""
+    data = json.dumps([sub_columns, sub_rows, JOINT_COLUMNS, joint_rows], ensure_ascii=False, sort_keys=True, default=repr)
+    return hashlib.sha256(data.encode("utf-8")).hexdigest()
+
+
+def _validate(sub_rows: list[dict[str, Any]], sub_columns: list[str], joint_rows: list[dict[str, Any]],
+              rules: Rules) -> tuple[list[dict[str, Any]], str, float]:
+    """Run the suites; returns (one record per table, the GX version, seconds spent importing GX)."""
+    import pandas as pd
+
+    g = _gx()
+    tables = {SUBMISSIONS: pd.DataFrame(sub_rows, columns=sub_columns),
+              JOINT_UNITS: pd.DataFrame(joint_rows, columns=JOINT_COLUMNS)}
+    key = (rules.sha256, tuple(sub_columns))
+    suites = _STATE.get(("suites", key))
+    if suites is None:
+        suites = _STATE[("suites", key)] = build_suites(g, rules, sub_columns)
+    validations = []
+    for table, df in tables.items():
+        index_cols = ["submission_id", "joint_index"] if table == JOINT_UNITS else ["submission_id"]
+        batch = g.batch_definitions[table].get_batch(batch_parameters={"dataframe": df})
+        res = batch.validate(suites[table], result_format={"result_format": "COMPLETE",
+                                                           "unexpected_index_column_names": index_cols})
+        validations.append({"table": table, "rows": len(df), "result": res.to_json_dict()})
+    return validations, g.gx.__version__, g.import_seconds
+
+
+def warm_up() -> None:
+    """Import GX and build its context now (a background thread does this while files are read)."""
+    try:
+        _gx()
+    except Exception:  # noqa: BLE001 - the real run reports it
+        log.debug("great_expectations warm-up failed", exc_info=True)
+
+
+def run_expectations(subs: list[Submission], rules: Rules, prep: Prepared,
+                     cache: Any = None) -> tuple[dict[str, Any] | None, dict[str, list[Finding]]]:
+    """Validate the consolidated tables; returns (the JSON-able result, findings by submission id).
+
+    With a `cache` (get_value/put_value), the GX result of identical tables is reused; findings are
+    always made afresh from it, since their evidence comes from the submissions.
+    """
     t0 = time.perf_counter()
     try:
-        g = _gx()
-        tables = {SUBMISSIONS: submissions_table(subs, rules, prep), JOINT_UNITS: joint_units_table(subs, rules, prep)}
-        key = (rules.sha256, tuple(tables[SUBMISSIONS].columns))
-        suites = _STATE.get(("suites", key))
-        if suites is None:
-            suites = _STATE[("suites", key)] = build_suites(g, rules, list(tables[SUBMISSIONS].columns))
+        sub_rows, sub_columns = submission_rows(subs, rules, prep)
+        joint_rows = joint_unit_rows(subs, rules, prep)
+        digest = tables_digest(sub_rows, sub_columns, joint_rows) if cache is not None else None
+        stored = cache.get_value("expectations", digest) if cache is not None else None
         t1 = time.perf_counter()
+        if stored is not None:
+            validations, version, import_seconds = stored["validations"], stored["version"], 0.0
+        else:
+            validations, version, import_seconds = _validate(sub_rows, sub_columns, joint_rows, rules)
+            if cache is not None:
+                cache.put_value("expectations", digest, {"validations": validations, "version": version})
         by_id = {s.submission_id: s for s in subs}
-        validations, findings = [], {}
-        for table, df in tables.items():
-            index_cols = ["submission_id", "joint_index"] if table == JOINT_UNITS else ["submission_id"]
-            batch = g.batch_definitions[table].get_batch(batch_parameters={"dataframe": df})
-            res = batch.validate(suites[table], result_format={"result_format": "COMPLETE",
-                                                               "unexpected_index_column_names": index_cols})
-            data = res.to_json_dict()
-            validations.append({"table": table, "rows": len(df), "result": data})
-            for sid, found in _findings(table, data, by_id, rules, prep).items():
+        findings: dict[str, list[Finding]] = {}
+        for v in validations:
+            for sid, found in _findings(v["table"], v["result"], by_id, rules, prep).items():
                 findings.setdefault(sid, []).extend(found)
     except Exception as exc:  # GX trouble must not lose the Python findings
         log.exception("great_expectations validation failed")
@@ -264,12 +324,13 @@ def run_expectations(subs: list[Submission], rules: Rules, prep: Prepared) -> tu
     successful = sum(s.get("successful_expectations", 0) for s in stats)
     return {
         "success": all(v["result"].get("success") for v in validations),
-        "great_expectations_version": g.gx.__version__,
+        "great_expectations_version": version,
         "rules_version": rules.version,
         "statistics": {"evaluated_expectations": evaluated, "successful_expectations": successful,
                        "unsuccessful_expectations": evaluated - successful,
                        "success_percent": round(100.0 * successful / evaluated, 2) if evaluated else None},
-        "seconds": {"import_once": round(g.import_seconds, 3), "build": round(t1 - t0, 3),
+        "reused": stored is not None,
+        "seconds": {"import_once": round(import_seconds, 3), "build": round(t1 - t0, 3),
                     "validate": round(time.perf_counter() - t1, 3)},
         "validations": validations,
     }, findings

@@ -3,7 +3,8 @@
 Plain jieba splits 元宇宙 into 元/宇宙 and 数字孪生产线 into 数字/孪/生产线, so keyword coverage
 would miss them; the rules file's `[segmentation] user_terms` are added with a high frequency.
 One private `jieba.Tokenizer` per process (and per term list), so jieba's global default tokenizer
-is left as it was, and its dictionary cache goes to a directory we know is writable.
+is left as it was, and its dictionary cache goes to a directory we know is writable: the one set by
+`set_cache_dir` (a run puts it in its cache folder, so it survives between runs), else the temp folder.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ USER_TERM_FREQ = 100_000
 
 _LOCK = threading.Lock()
 _TOKENIZERS: dict[tuple[str, ...], jieba.Tokenizer] = {}
+_CACHE_DIR: list[Path] = []  # the folder set by set_cache_dir, if any
 
 
 @dataclass(frozen=True)
@@ -32,9 +34,14 @@ class Token:
     end: int
 
 
+def set_cache_dir(path: Path | None) -> None:
+    """Where tokenizers built from now on keep jieba's dictionary cache (None: the temp folder)."""
+    _CACHE_DIR[:] = [Path(path)] if path is not None else []
+
+
 def _cache_dir() -> str:
     """A writable folder for jieba's dictionary cache (it would otherwise try the system temp dir)."""
-    preferred = Path(tempfile.gettempdir()) / "pipeline-jieba"
+    preferred = _CACHE_DIR[0] if _CACHE_DIR else Path(tempfile.gettempdir()) / "pipeline-jieba"
     try:
         preferred.mkdir(parents=True, exist_ok=True)
         if os.access(preferred, os.W_OK):
