@@ -170,19 +170,31 @@ def inspect(file: Path, rules_path: str | None, as_json: bool, no_ocr: bool) -> 
         click.echo(json.dumps(to_jsonable(res), ensure_ascii=False, indent=1))
         return
     s = res.source
-    click.echo(f"文件: {s.path}  格式: {s.format}  类型: {s.kind}  页数: {s.pages}  OCR: {'是' if s.ocr else '否'}  用时: {res.seconds:.2f}s")
+    click.echo(f"文件: {s.path}  格式: {s.format}  类型: {s.kind}  页数: {s.pages if s.pages is not None else '—'}  OCR: {'是' if s.ocr else '否'}  用时: {res.seconds:.2f}s")
     for p in res.problems:
         click.echo(f"  [{p.rule}] {p.reason}")
     for doc in res.documents:
         click.echo(f"\n== {'附件1 需求征集表' if doc.kind == 'form' else '附件2 建设承诺书'} ==")
-        for key, value in doc.fields.items():
-            prov = doc.provenance.get(key)
+        for key, value, prov in _inspect_rows(doc):
             where = prov.describe() if prov else ""
-            click.echo(f"  {key:<24} {_short(value)}    {where}")
+            click.echo(f"  {key:<28} {_short(value)}    {where}")
         for note in doc.notes:
             click.echo(f"  注意: {note.message}")
     for note in res.notes:
         click.echo(f"注意: {note.message}")
+
+
+def _inspect_rows(doc):
+    """One row per value: sections, joint units and clauses item by item, each with its own place."""
+    for key, value in doc.fields.items():
+        if key == "sections" and isinstance(value, dict):
+            items = [(f"sections.{k}", v) for k, v in value.items()]
+        elif key in ("joint_units", "letter_clauses") and isinstance(value, list) and value:
+            items = [(f"{key}[{i}]", v) for i, v in enumerate(value)]
+        else:
+            items = [(key, value)]
+        for item_key, item in items:
+            yield item_key, item, doc.provenance.get(item_key) or doc.provenance.get(key)
 
 
 def _short(value, width: int = 60) -> str:

@@ -123,6 +123,16 @@ def test_inspect_shows_values_with_provenance():
     assert "第" in res.output  # provenance such as 第1页 / 第3行第2列 / 第2段
 
 
+def test_inspect_lists_each_section_at_its_own_cell():
+    form = SAMPLE_BATCH / "上海臻图智造科技有限公司-白车身焊装产线数字孪生" / "附件1-需求征集表.docx"
+    res = CliRunner().invoke(main, ["inspect", str(form)])
+    assert res.exit_code == 0, res.output
+    rows = {line.split()[0]: line for line in res.output.splitlines() if line.startswith("  sections.")}
+    assert len(rows) == 7
+    places = {line.rsplit("表1", 1)[-1] for line in rows.values()}
+    assert len(places) == 7  # seven different cells, not one shared place
+
+
 def test_output_inside_input_is_refused(tmp_path):
     batch = tmp_path / "batch"
     shutil.copytree(SAMPLE_BATCH, batch)
