@@ -202,6 +202,8 @@ class BatchResult:
 
 def to_jsonable(obj: Any) -> Any:
     """Dataclasses → dicts, tuples → lists; the JSON form of the model."""
+    if obj is None or isinstance(obj, (str, int, float)):  # the leaves, most calls: answered first
+        return obj
     if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
         return {f.name: to_jsonable(getattr(obj, f.name)) for f in dataclasses.fields(obj)}
     if isinstance(obj, dict):

@@ -15,8 +15,10 @@ import tempfile
 import threading
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import jieba
+if TYPE_CHECKING:  # imported on first use: a warm run answered from the cache never segments
+    import jieba
 
 # High enough that a domain term wins over the general dictionary's split of the same characters
 # (数字孪生 + 产线 rather than 数字 + 孪 + 生产线), low enough not to swallow neighbouring words.
@@ -60,6 +62,8 @@ def tokenizer(user_terms: tuple[str, ...], extra_terms: tuple[str, ...] = ()) ->
     with _LOCK:
         tk = _TOKENIZERS.get(key)
         if tk is None:
+            import jieba
+
             jieba.setLogLevel(logging.WARNING)
             tk = jieba.Tokenizer()
             tk.tmp_dir = _cache_dir()
