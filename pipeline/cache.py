@@ -97,16 +97,8 @@ class ResultCache:
     def put(self, sha256: str, display: str, result: FileResult) -> None:
         path = self._path(self._key(sha256, display))
         entry = {"context": self.context, "sha256": sha256, "display": display, "result": result}
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".", suffix=".tmp")
-            with os.fdopen(fd, "wb") as fh:
-                pickle.dump(entry, fh, protocol=pickle.HIGHEST_PROTOCOL)
-            os.replace(tmp, path)
+        if _write_entry(path, entry):
             self.writes += 1
-        except OSError:
-            with contextlib.suppress(OSError, UnboundLocalError):
-                os.unlink(tmp)
 
     def _value_path(self, kind: str, key: str) -> Path:
         return self.dir / kind / key[:2] / f"{key}.pkl"
@@ -129,16 +121,7 @@ class ResultCache:
 
     def put_value(self, kind: str, key: str, value: Any) -> None:
         path = self._value_path(kind, key)
-        entry = {"context": self.context, "kind": kind, "key": key, "value": value}
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".", suffix=".tmp")
-            with os.fdopen(fd, "wb") as fh:
-                pickle.dump(entry, fh, protocol=pickle.HIGHEST_PROTOCOL)
-            os.replace(tmp, path)
-        except OSError:
-            with contextlib.suppress(OSError, UnboundLocalError):
-                os.unlink(tmp)
+        _write_entry(path, {"context": self.context, "kind": kind, "key": key, "value": value})
 
     def prune(self) -> None:
         """Keep the few most recently used contexts; drop left-over temp files of killed runs."""
@@ -160,3 +143,20 @@ class ResultCache:
 def _is_context_id(name: str) -> bool:
     """Context folders are 24 hex digits; other folders under the cache root (jieba's) are not ours to prune."""
     return len(name) == 24 and all(ch in "0123456789abcdef" for ch in name)
+
+
+def _write_entry(path: Path, entry: dict[str, Any]) -> bool:
+    """Pickle `entry` to `path` atomically; a full disk or unwritable folder only costs the cache."""
+    tmp = None
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".", suffix=".tmp")
+        with os.fdopen(fd, "wb") as fh:
+            pickle.dump(entry, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, path)
+        return True
+    except OSError:
+        if tmp is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+        return False

@@ -487,34 +487,27 @@ def _alt_branch(alt: etree._Element) -> etree._Element | None:
     return choice if choice is not None else alt.find(MC_FALLBACK)
 
 
-def _rows(tbl: etree._Element):
-    for child in tbl:
-        if child.tag == TR:
+def _unwrapped(parent: etree._Element, tags: tuple[str, ...]):
+    """Children with one of `tags`, looking through content controls and custom-XML wrappers."""
+    for child in parent:
+        if child.tag in tags:
             yield child
         elif child.tag in (SDT, _w("customXml")):
             inner = child.find(SDT_CONTENT) if child.tag == SDT else child
             if inner is not None:
-                yield from (c for c in inner if c.tag == TR)
+                yield from _unwrapped(inner, tags)
+
+
+def _rows(tbl: etree._Element):
+    return _unwrapped(tbl, (TR,))
 
 
 def _cells(tr: etree._Element):
-    for child in tr:
-        if child.tag == TC:
-            yield child
-        elif child.tag in (SDT, _w("customXml")):
-            inner = child.find(SDT_CONTENT) if child.tag == SDT else child
-            if inner is not None:
-                yield from (c for c in inner if c.tag == TC)
+    return _unwrapped(tr, (TC,))
 
 
 def _cell_content(tc: etree._Element):
-    for child in tc:
-        if child.tag in (P, TBL):
-            yield child
-        elif child.tag in (SDT, _w("customXml")):
-            inner = child.find(SDT_CONTENT) if child.tag == SDT else child
-            if inner is not None:
-                yield from _cell_content(inner)
+    return _unwrapped(tc, (P, TBL))
 
 
 def _int_val(el: etree._Element | None, default: int) -> int:
