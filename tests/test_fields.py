@@ -237,6 +237,8 @@ def test_read_options(text, checked):
     ("☑其他(请注明):　　　　", None),
     ("☐其他(请注明):______", None),
     ("☐民营企业", None),
+    ("☐外资企业 ☐其他(请", None),  # a PDF line break cut the hint short
+    ("☑其他(请注明):明星企业联盟", "明星企业联盟"),
 ])
 def test_unit_nature_other(text, other):
     assert other_text(text, "其他") == other

@@ -32,7 +32,8 @@ JOINT_FIELDS = ("name", "nature", "strengths", "code")
 SIMPLE_KEYS = ("lead_unit_name", "lead_unit_code", "scenario_name", "address")
 # A heading row such as 一、基本信息 / 二、具体内容 ends whatever field was open.
 HEADING = re.compile(r"^\s*[一二三四五六七八九十]{1,3}\s*[、.．]\s*\S{2,12}\s*$")
-_OTHER_TEXT = re.compile(r"^[\s(（]*请\s*注\s*明[\s)）]*[:：]?")
+# The printed 请注明 hint after 其他, also when a line break cut it short ("其他(请" | "注明):").
+_OTHER_TEXT = re.compile(r"^[\s(（]*(?:请(?:\s*注(?:\s*明)?)?)?[\s)）]*[:：]?")
 
 
 @dataclass
