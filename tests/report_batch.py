@@ -17,17 +17,13 @@ from docx import Document
 from docx.shared import Cm
 from PIL import Image, ImageDraw
 
+from pipeline.config import load_rules
+
 HOSTILE_SCRIPT = "<script>alert(1)</script>"
 HOSTILE_FORMULA = '=HYPERLINK("http://x","y")'
 
-CLAUSES = [
-    "本单位发布的场景建设需求真实，保证不发生故意反复、重复申报的行为。",
-    "本单位恪守法律法规具备良好的社会信用，无科研诚信失信行为，符合申报条件。",
-    "对所报送的全部资料真实性负责，保证所报送的应用场景及产品拥有知识产权，符合国家有关法律法规及相关产业政策要求。",
-    "承诺并有能力保障“揭榜挂帅”项目资金投入，将榜单资金总额和财政补助资金一并划入项目专账管理使用，且为研发项目实施提供必要的支持和配套条件，在场景建设完成后能率先在本单位推动应用。",
-    "承诺与揭榜方达成良好的产学研用合作，明确知识产权归属，按时限要求完成各项工作任务，达到相关技术指标参数，按照揭榜挂帅工作要求提交场景建设编制方案。",
-    "主动接受监督，并按要求对产生问题进行整改。",
-]
+# The official commitments, as the rules file has them (one source for tests and pipeline).
+CLAUSES = list(load_rules().raw["letter"]["clauses"])
 DIRECTIONS = {
     "工业赛道": ["元宇宙+产线", "元宇宙+工厂", "元宇宙+工业园区"],
     "文旅赛道": ["元宇宙+数字文化", "元宇宙+智慧旅游", "元宇宙+在线演艺", "元宇宙+数字艺术品", "元宇宙+内容创作"],
