@@ -2,8 +2,10 @@
 
 concurrent.futures cannot stop one hung task, so this is a small pool of our own. Each worker is a
 separate Python process (running `child_main`) talking length-prefixed pickles over its
-stdin/stdout. The parent gives it one task at a time with a deadline; past the deadline it kills the
-worker's whole process group (LibreOffice children included) and starts a fresh one. In the worker,
+stdin/stdout. The parent keeps one task queued behind the running one (so a worker never waits for
+the parent between files) and gives the running task a deadline; past the deadline it kills the
+worker's whole process group (LibreOffice children included), starts a fresh one and hands the
+queued task on. In the worker,
 RLIMIT_AS caps memory, core dumps are off, the working and temp folders are a private folder the
 parent removes, and an alarm ends the worker even if the parent has gone.
 
@@ -206,8 +208,9 @@ def child_main() -> None:
 @dataclass
 class _Task:
     key: Hashable
-    started: float
-    deadline: float
+    arg: Any
+    started: float = math.inf  # set when the worker starts it (the previous task's reply has come)
+    deadline: float = math.inf
 
 
 class _Worker:
@@ -230,7 +233,8 @@ class _Worker:
         )
         self.ready = False
         self.dead = False
-        self.task: _Task | None = None
+        self.stdin_closed = False  # it takes no more tasks
+        self.tasks: deque[_Task] = deque()  # [0] is running; the rest wait in the worker's stdin
         self.started = time.monotonic()
         init = {"factory": pool.factory, "payload": pool.payload, "tmp": self.tmp, "timeout": pool.timeout_s,
                 "memory_mb": pool.memory_mb, "sys_path": pool.sys_path}
@@ -256,10 +260,30 @@ class _Worker:
                 return
             self._events.put((self, msg))
 
+    @property
+    def task(self) -> _Task | None:
+        """The running task."""
+        return self.tasks[0] if self.tasks else None
+
     def send(self, key: Hashable, arg: Any, timeout_s: float | None) -> None:
-        now = time.monotonic()
-        self.task = _Task(key, now, now + timeout_s if timeout_s else math.inf)
+        task = _Task(key, arg)
+        self.tasks.append(task)
+        if len(self.tasks) == 1:
+            self.start_clock(timeout_s)
         _write_frame(self.proc.stdin, (0, arg))
+
+    def start_clock(self, timeout_s: float | None) -> None:
+        """The first task in line is now running: its deadline counts from now."""
+        now = time.monotonic()
+        self.tasks[0].started = now
+        self.tasks[0].deadline = now + timeout_s if timeout_s else math.inf
+
+    def finish(self, timeout_s: float | None) -> _Task:
+        """The running task has ended: the next one (already sent) starts."""
+        done = self.tasks.popleft()
+        if self.tasks:
+            self.start_clock(timeout_s)
+        return done
 
     def kill(self) -> None:
         """Kill the worker and everything it started (its own process group), then reap it."""
@@ -296,11 +320,13 @@ class IsolatedPool:
 
     `factory` is "module:function"; each worker calls `function(payload)` once to build its handler
     and reuses it for every task. A task past `timeout_s` seconds has its worker killed and replaced.
+    `depth` tasks are sent to a worker at a time (the running one and the next), so it goes on
+    without waiting for the parent.
     """
 
     def __init__(self, factory: str, payload: Any, workers: int, timeout_s: float | None,
                  memory_mb: int | None, tmp_root: str | Path | None = None,
-                 sys_path: list[str] | None = None, stderr: int | None = subprocess.DEVNULL):
+                 sys_path: list[str] | None = None, stderr: int | None = subprocess.DEVNULL, depth: int = 2):
         self.factory = factory
         self.payload = payload
         self.workers = max(1, workers)
@@ -311,7 +337,9 @@ class IsolatedPool:
         os.makedirs(self.tmp_root, exist_ok=True)
         self.sys_path = sys_path if sys_path is not None else [p for p in sys.path if p]
         self.stderr = stderr
+        self.depth = max(1, depth)
         self.events: queue.Queue = queue.Queue()
+        self._requeue: list[tuple[Hashable, Any]] = []  # tasks a retired worker had not started
         self._live: list[_Worker] = []
         self._next_id = 0
         self._startup_failures = 0
@@ -326,7 +354,7 @@ class IsolatedPool:
 
     def close(self) -> None:
         for w in self._live:
-            if w.task is None and not w.dead:
+            if not w.tasks and not w.dead:
                 w.close()
             else:
                 w.kill()
@@ -335,7 +363,10 @@ class IsolatedPool:
             shutil.rmtree(self.tmp_root, ignore_errors=True)
 
     def _retire(self, w: _Worker) -> None:
+        """Kill `w`; the tasks still waiting in its stdin go back in line for another worker."""
         w.kill()
+        self._requeue.extend((t.key, t.arg) for t in w.tasks)
+        w.tasks.clear()
         if w in self._live:
             self._live.remove(w)
 
@@ -346,22 +377,26 @@ class IsolatedPool:
     def map_unordered(self, items: Iterable[tuple[Hashable, Any]]) -> Iterator[tuple[Hashable, Outcome]]:
         """Yield (key, Outcome) for every (key, arg) as tasks finish; never raises for a task's sake."""
         pending = deque(items)
-        while pending or any(w.task for w in self._live):
-            for w in [w for w in self._live if w.ready and w.task is None]:
-                if not pending:
-                    break
-                key, arg = pending.popleft()
-                try:
-                    w.send(key, arg, self.timeout_s)
-                except OSError:  # it died between tasks: the task goes to a fresh worker
-                    pending.appendleft((key, arg))
-                    w.task = None
-                    self._retire(w)
+        self._requeue.clear()
+        while pending or any(w.tasks for w in self._live):
+            for depth in range(1, self.depth + 1):  # every worker gets a running task before any gets a second
+                for w in [w for w in self._live if w.ready and not w.stdin_closed and len(w.tasks) < depth]:
+                    if not pending:
+                        break
+                    key, arg = pending.popleft()
+                    try:
+                        w.send(key, arg, self.timeout_s)
+                    except OSError:  # it is leaving: its last replies and its exit arrive as events
+                        w.tasks.pop()
+                        w.stdin_closed = True
+                        pending.appendleft((key, arg))
             for _ in range(min(self.workers - len(self._live), len(pending))):
                 self._next_id += 1
                 self.started_workers += 1
                 self._live.append(_Worker(self._next_id, self))
             yield from self._next_event()
+            pending.extendleft(reversed(self._requeue))
+            self._requeue.clear()
 
     def _next_event(self) -> Iterator[tuple[Hashable, Outcome]]:
         """Handle one reply, death or deadline; yield the tasks it finished."""
@@ -377,8 +412,7 @@ class IsolatedPool:
         now = time.monotonic()
         for w in list(self._live):
             if w.task and now >= w.task.deadline:
-                key = w.task.key
-                w.task = None
+                key = w.tasks.popleft().key
                 self._retire(w)
                 yield key, Outcome(None, "timeout", f"超过 {self.timeout_s:g} 秒", self.timeout_s or 0.0)
             elif not w.ready and now >= w.started + STARTUP_TIMEOUT_S:
@@ -393,8 +427,7 @@ class IsolatedPool:
         elif kind == "done" and w.task is not None:
             outcome: Outcome = msg[2]
             self.peak_worker_rss_mb = max(self.peak_worker_rss_mb, outcome.peak_rss_mb)
-            key = w.task.key
-            w.task = None
+            key = w.finish(self.timeout_s).key
             if msg[3]:  # the worker leaves after this reply
                 self._retire(w)
             if outcome.failure == "memory":
@@ -404,8 +437,7 @@ class IsolatedPool:
             self._retire(w)
             raise PoolError(f"解析进程初始化失败: {msg[1]}")
         else:  # EOF or garbage: the worker is gone or going; let it finish dying to learn why
-            task = w.task
-            w.task = None
+            task = w.tasks.popleft() if w.tasks else None
             with contextlib.suppress(subprocess.TimeoutExpired):
                 w.proc.wait(timeout=5)
             self._retire(w)

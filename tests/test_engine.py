@@ -161,6 +161,22 @@ def test_pool_reuses_workers_and_returns_large_results():
     assert got["big"].failure is None and len(got["big"].value) == 3_000_000  # many pipe reads per reply
 
 
+@pytest.mark.parametrize("bad", [("sleep",), ("exit",), ("alloc", 4096)])
+def test_tasks_queued_behind_a_failing_one_are_run_elsewhere(bad):
+    """A worker holds the next task while it runs one; when it is killed or dies, that queued task
+    goes to a fresh worker and is neither lost nor blamed."""
+    items = [("a", ("ok",)), ("bad", bad), ("b", ("ok",)), ("c", ("ok",))]
+    with _pool(workers=1, timeout=2.0) as pool:
+        got = dict(pool.map_unordered(items))
+        assert pool.depth == 2 and pool.started_workers == 2
+    assert set(got) == {"a", "bad", "b", "c"}
+    assert got["bad"].failure in ("timeout", "crash", "memory")
+    for k in "abc":
+        assert got[k].failure is None, (k, got[k])
+    assert got["a"].value["pid"] != got["b"].value["pid"] == got["c"].value["pid"]
+    assert got["b"].seconds < 2.0 and got["c"].value["tasks"] == 2
+
+
 def test_timeout_kills_what_the_worker_started(tmp_path):
     pid_file = tmp_path / "child.pid"
     with _pool(workers=1, timeout=2.0) as pool:
