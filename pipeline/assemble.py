@@ -33,22 +33,36 @@ def _is_part(prov_key: str, key: str) -> bool:
     return prov_key == key or prov_key.startswith((f"{key}.", f"{key}["))
 
 
+def _by_field(provenance: dict) -> dict[str, dict]:
+    """Provenance keys grouped by the field they belong to (`joint_units[0].code` → `joint_units`)."""
+    groups: dict[str, dict] = defaultdict(dict)
+    for k, p in provenance.items():
+        groups[_FIELD_OF.match(k).group()][k] = p
+    return groups
+
+
+_FIELD_OF = re.compile(r"[^.\[]*")
+
+
 def merge_documents(docs: list[tuple[SourceFile, ExtractedDocument]]) -> tuple[dict, dict]:
     fields: dict = {}
-    provenance: dict = {}
+    provenance: dict[str, dict] = {}  # by field
     for _src, doc in sorted(docs, key=lambda sd: _rank(sd[0])):
+        theirs = _by_field(doc.provenance)
         for key, value in doc.fields.items():
             if key not in fields or fields[key] in (None, "", [], {}):
                 fields[key] = value
-                provenance = {k: p for k, p in provenance.items() if not _is_part(k, key)}
-                provenance.update({k: p for k, p in doc.provenance.items() if _is_part(k, key)})
+                provenance.pop(key, None)
+                if key in theirs:
+                    provenance[key] = dict(theirs[key])
             elif isinstance(fields[key], dict) and isinstance(value, dict):
                 for k2, v2 in value.items():  # sections: fill empty ones from other files
                     if not fields[key].get(k2) and v2:
                         fields[key][k2] = v2
                         part = f"{key}.{k2}"
-                        provenance.update({k: p for k, p in doc.provenance.items() if _is_part(k, part)})
-    return fields, provenance
+                        provenance.setdefault(key, {}).update(
+                            {k: p for k, p in theirs.get(key, {}).items() if _is_part(k, part)})
+    return fields, {k: p for group in provenance.values() for k, p in group.items()}
 
 
 def build_submission(sub_id: str, origin: str, grouping: str, results: list[FileResult],

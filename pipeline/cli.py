@@ -57,6 +57,7 @@ def run(input_dir: Path, out_dir: Path, workers: int | None, rules_path: str | N
     import time
 
     from .engine import EngineError, RunOptions, clean_stale, private_tempdir, publish_outputs, run_batch
+    from .report.html import PreviousReports
 
     if not input_dir.exists():
         _usage_error(f"输入文件夹不存在: {input_dir}")
@@ -74,10 +75,12 @@ def run(input_dir: Path, out_dir: Path, workers: int | None, rules_path: str | N
     clean_stale(out_dir)
     limits = dataclasses.replace(Limits(), file_timeout_s=timeout_s, memory_mb=memory_mb)
     progress = None if quiet else _progress_printer()
+    manifest = None if no_cache else (cache_dir or out_dir / ".cache") / "reports.json"
+    previous = PreviousReports(out_dir / "reports", manifest) if manifest is not None else None
     with private_tempdir(out_dir) as tmp:  # everything the run writes stays inside OUT
         options = RunOptions(workers=workers, limits=limits, ocr=not no_ocr, progress=progress,
                              cache_dir=None if no_cache else (cache_dir or out_dir / ".cache"), work_dir=tmp,
-                             executor=executor, scheduler=scheduler)
+                             executor=executor, scheduler=scheduler, previous_pages=previous)
         try:
             result = run_batch(input_dir, rules, options)
         except EngineError as exc:
@@ -90,8 +93,7 @@ def run(input_dir: Path, out_dir: Path, workers: int | None, rules_path: str | N
                 progress.close()
         if not result.submissions:
             _usage_error(f"输入文件夹中没有可检查的文件: {input_dir}")
-        manifest = None if no_cache else (cache_dir or out_dir / ".cache") / "reports.json"
-        publish_outputs(result, out_dir, rules, manifest)
+        publish_outputs(result, out_dir, rules, manifest, previous)
     r, c = result.run, result.run["counts"]
     seconds = time.perf_counter() - started
     if not quiet:

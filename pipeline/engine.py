@@ -61,6 +61,9 @@ class RunOptions:
     work_dir: Path | None = None  # where the run's temp folder goes; None: the system's temp folder
     executor: str = "local"  # local | dask
     scheduler: str | None = None  # Dask scheduler address, e.g. tcp://10.0.0.5:8786
+    # Pages of a previous run to take over unchanged (report.html.PreviousReports); pass the same
+    # object to publish_outputs.
+    previous_pages: Any = None
 
 
 @dataclass(frozen=True)
@@ -276,12 +279,17 @@ def _dask_outcomes(items: list[tuple[Any, ExtractTask]], payload: tuple, limits:
 class _SubmissionValidator:
     """Per-submission validation, reused from the cache when the assembled submission is the same."""
 
-    def __init__(self, rules: Rules, cache: ResultCache | None):
+    def __init__(self, rules: Rules, cache: ResultCache | None, previous_pages: Any = None):
         from .validate.registry import Prepared
 
         self.rules, self.cache, self.prep = rules, cache, Prepared(rules)
         self.validated = self.reused = 0
         self.seconds = 0.0
+        self.previous_pages = previous_pages
+        self.pages: dict[str, bytes] = {}
+        self.page_seconds = 0.0
+        # What a page shows of the run is known before the run ends (report.html._report_run_view).
+        self.page_run = {"version": __version__, "rules_version": rules.version, "rules_sha256": rules.sha256}
 
     def warm_up(self) -> None:
         """Build the tokenizer and import great_expectations (seconds each) while files are read."""
@@ -313,6 +321,21 @@ class _SubmissionValidator:
                 self.cache.put_value("validation", key, submission_output(sub))
         self.seconds += time.perf_counter() - t0
 
+    def validate_and_render(self, sub) -> None:
+        """The background path: validate, then make the page while other files are still being read."""
+        from .report import submission_json
+        from .report.html import page_ahead
+        from .validate import sort_findings
+
+        self(sub)
+        t0 = time.perf_counter()
+        sub.findings = sort_findings(sub.findings)  # as validate_across leaves them when it adds nothing
+        sub.compute_status()
+        digest, page = page_ahead(submission_json(sub), self.rules, self.page_run, self.previous_pages)
+        if page is not None:
+            self.pages[digest] = page
+        self.page_seconds += time.perf_counter() - t0
+
 
 def run_batch(input_dir: Path, rules: Rules, options: RunOptions | None = None) -> BatchResult:
     """Check every submission in `input_dir`; returns results. Writes only to the cache and the run's
@@ -329,7 +352,7 @@ def run_batch(input_dir: Path, rules: Rules, options: RunOptions | None = None) 
     info: dict[str, Any] = {"workers": workers}
     cache = ResultCache(options.cache_dir, cache_context(rules.sha256, options.ocr, limits)) if options.cache_dir else None
     set_cache_dir(options.cache_dir / "jieba" if options.cache_dir is not None else None)  # kept between runs
-    validator = _SubmissionValidator(rules, cache)
+    validator = _SubmissionValidator(rules, cache, options.previous_pages)
     if options.work_dir is not None:
         options.work_dir.mkdir(parents=True, exist_ok=True)
     background = ThreadPoolExecutor(max_workers=1, thread_name_prefix="pipeline-validate")
@@ -374,7 +397,7 @@ def run_batch(input_dir: Path, rules: Rules, options: RunOptions | None = None) 
                     return
                 mine = {(0, fi): results[(si, fi)] for fi in range(len(inputs[si].files)) if (si, fi) in results}
                 built[si] = assemble([inputs[si]], mine, rules)[0]
-                validations.append(background.submit(validator, built[si]))
+                validations.append(background.submit(validator.validate_and_render, built[si]))
 
             for si in range(len(inputs)):
                 if si not in unread:
@@ -438,14 +461,14 @@ def run_batch(input_dir: Path, rules: Rules, options: RunOptions | None = None) 
         "files_extracted": len(todo),
         "cache": {"enabled": cache is not None, "hits": cache.hits if cache else 0},
         "validation": {"submissions_validated": validator.validated, "submissions_reused": validator.reused,
-                       "seconds": round(validator.seconds, 3)},
+                       "seconds": round(validator.seconds, 3), "pages_ahead_seconds": round(validator.page_seconds, 3)},
         "worker_processes": info.get("worker_processes", 0),  # more than `workers`: some were replaced
         "peak_worker_rss_mb": info.get("peak_worker_rss_mb"),
         "submissions": len(submissions),
         "counts": counts,
         "stage_seconds": {k: round(v, 3) for k, v in stage.items()},
     }
-    return BatchResult(run=run, submissions=submissions, expectations=expectations)
+    return BatchResult(run=run, submissions=submissions, expectations=expectations, pages=validator.pages)
 
 
 def _plan(f: InputFile, limits: Limits, cache: ResultCache | None) -> tuple[ExtractTask, FileResult | None]:
@@ -533,7 +556,8 @@ def _alive(pid: int, entry: Path) -> bool:
     return True
 
 
-def publish_outputs(result: BatchResult, out_dir: Path, rules: Rules, manifest: Path | None = None) -> dict[str, Path]:
+def publish_outputs(result: BatchResult, out_dir: Path, rules: Rules, manifest: Path | None = None,
+                    previous: Any = None) -> dict[str, Path]:
     """Render every output into a staging folder inside OUT, then move each into place by rename.
 
     A run killed while rendering leaves the previous outputs untouched; files are replaced by
@@ -545,7 +569,8 @@ def publish_outputs(result: BatchResult, out_dir: Path, rules: Rules, manifest: 
     from .report.html import PreviousReports
 
     out_dir.mkdir(parents=True, exist_ok=True)
-    previous = PreviousReports(out_dir / "reports", manifest) if manifest is not None else None
+    if previous is None and manifest is not None:
+        previous = PreviousReports(out_dir / "reports", manifest)
     staging = Path(tempfile.mkdtemp(prefix=f".staging-{os.getpid()}-", dir=out_dir))
     try:
         staged = write_outputs(result, staging, rules, previous)

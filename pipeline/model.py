@@ -198,16 +198,30 @@ class BatchResult:
     run: dict[str, Any]
     submissions: list[Submission]
     expectations: dict[str, Any] | None = None
+    # Per-submission pages rendered while files were still being read, by the digest of what each
+    # was rendered from (report.html.report_digest); the writer uses those whose digest still holds.
+    pages: dict[str, bytes] = field(default_factory=dict, repr=False)
+
+
+_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
+
+
+def field_names(cls: type) -> tuple[str, ...]:
+    """A dataclass's field names, looked up once per class (dataclasses.fields is slow in a hot loop)."""
+    names = _FIELD_NAMES.get(cls)
+    if names is None:
+        names = _FIELD_NAMES[cls] = tuple(f.name for f in dataclasses.fields(cls))
+    return names
 
 
 def to_jsonable(obj: Any) -> Any:
     """Dataclasses → dicts, tuples → lists; the JSON form of the model."""
     if obj is None or isinstance(obj, (str, int, float)):  # the leaves, most calls: answered first
         return obj
-    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
-        return {f.name: to_jsonable(getattr(obj, f.name)) for f in dataclasses.fields(obj)}
     if isinstance(obj, dict):
         return {str(k): to_jsonable(v) for k, v in obj.items()}
     if isinstance(obj, (list, tuple)):
         return [to_jsonable(v) for v in obj]
+    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+        return {name: to_jsonable(getattr(obj, name)) for name in field_names(type(obj))}
     return obj

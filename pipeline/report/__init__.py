@@ -9,17 +9,14 @@ from pathlib import Path
 from typing import Any
 
 from ..config import Rules
-from ..model import BatchResult, Submission, to_jsonable
+from ..model import BatchResult, Submission, field_names, to_jsonable
 
 # Inputs of validation that are not part of the results contract.
 _INTERNAL = {"documents", "file_problems"}
 
 
 def submission_json(sub: Submission) -> dict[str, Any]:
-    data = to_jsonable(sub)
-    for key in _INTERNAL:
-        data.pop(key, None)
-    return data
+    return {name: to_jsonable(getattr(sub, name)) for name in field_names(Submission) if name not in _INTERNAL}
 
 
 def results_json(result: BatchResult) -> dict[str, Any]:
@@ -64,5 +61,5 @@ def write_outputs(result: BatchResult, out_dir: Path, rules: Rules, previous: An
     paths["expectations"] = out_dir / "expectations.json"
     atomic_write_bytes(paths["expectations"], json.dumps(result.expectations or {}, ensure_ascii=False, indent=1).encode("utf-8"))
     paths["xlsx"] = write_xlsx(data, out_dir, rules)
-    paths.update(write_html(data, out_dir, rules, previous))
+    paths.update(write_html(data, out_dir, rules, previous, result.pages))
     return paths

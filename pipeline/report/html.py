@@ -94,6 +94,11 @@ def report_files(submissions: list[dict[str, Any]]) -> dict[str, str]:
     return names
 
 
+def provisional_report_file(sid: str) -> str:
+    """The name `report_files` gives `sid` unless another id in the batch takes it first."""
+    return sanitize_name(sid) + ".html"
+
+
 def href_path(name: str) -> str:
     """A file name as a relative URL: ASCII specials percent-encoded, CJK kept readable."""
     return "".join(c if ord(c) > 127 else quote(c, safe="-_.~()!$&'*+,;=@") for c in name)
@@ -779,8 +784,26 @@ class PreviousReports:
             pass
 
 
-def write_html(data: dict[str, Any], out_dir: Path, rules: Rules, previous: PreviousReports | None = None) -> dict[str, Path]:
-    """Write reports/<id>.html for each submission and index.html for the batch."""
+def page_ahead(sub: dict[str, Any], rules: Rules, run: dict[str, Any],
+               previous: PreviousReports | None = None) -> tuple[str, bytes | None]:
+    """A submission's page made before the batch is complete, under the name it gets when no other id
+    collides with it: (digest, page). `write_html` uses it if the digest still holds at the end
+    (batch-level findings or a renamed page change it, and the page is then made again). A page the
+    previous run made from other inputs is left for the end (None): on a re-run the difference is
+    usually a batch-level finding, which makes the final digest match the previous page again."""
+    name = provisional_report_file(str(sub.get("submission_id", "")))
+    digest = report_digest(sub, rules, run, name)
+    if previous is not None:
+        page = previous.take(name, digest)
+        if page is not None or name in previous.entries:
+            return digest, page
+    return digest, render_report(sub, rules, run).encode("utf-8")
+
+
+def write_html(data: dict[str, Any], out_dir: Path, rules: Rules, previous: PreviousReports | None = None,
+               ahead: dict[str, bytes] | None = None) -> dict[str, Path]:
+    """Write reports/<id>.html for each submission and index.html for the batch. `ahead` holds pages
+    made by `page_ahead`, by digest."""
     from . import atomic_write_bytes
 
     reports = out_dir / "reports"
@@ -790,8 +813,10 @@ def write_html(data: dict[str, Any], out_dir: Path, rules: Rules, previous: Prev
     run = data.get("run") or {}
     for s in subs:
         name = names[str(s.get("submission_id", ""))]
-        digest = report_digest(s, rules, run, name) if previous is not None else ""
-        page = previous.take(name, digest) if previous is not None else None
+        digest = report_digest(s, rules, run, name) if previous is not None or ahead else ""
+        page = ahead.pop(digest, None) if ahead else None
+        if page is None and previous is not None:
+            page = previous.take(name, digest)
         if page is None:
             page = render_report(s, rules, run).encode("utf-8")
         atomic_write_bytes(reports / name, page)
