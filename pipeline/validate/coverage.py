@@ -9,6 +9,8 @@ Offsets are into the section's text as stored in `fields["sections"]`, for highl
 
 from __future__ import annotations
 
+import re
+from bisect import bisect_right
 from functools import lru_cache
 from typing import Any
 
@@ -16,6 +18,9 @@ from ..config import Rules
 from .registry import Prepared
 from .segment import segment, tokenizer
 from .text import fold
+
+# jieba's own block pattern (jieba.re_han_default), which `Tokenizer.cut` splits a text by.
+HAN_BLOCK = re.compile("[\u4E00-\u9FD5a-zA-Z0-9+#&\\._%\\-]+")
 
 
 def _synonyms(rules: Rules) -> dict[str, dict[str, list[str]]]:
@@ -36,15 +41,48 @@ def rules_tokenizer(rules: Rules, prep: Prepared | None = None):
 
 
 class SectionText:
-    """One section's text, folded, with its token boundaries."""
+    """One section's text, folded, with its token boundaries.
+
+    jieba cuts a text block by block: a block is a run of `HAN_BLOCK` characters (Han, ASCII letters
+    and digits, a few symbols), every other character is a token of its own, and whitespace is
+    dropped. A block's tokens do not depend on the text around it, so only the blocks a synonym
+    occurrence touches are segmented, and the boundaries are exactly those of segmenting the whole
+    text (tests/test_validate_segmentation.py checks this on the samples).
+    """
 
     def __init__(self, key: str, text: str, tk) -> None:
         self.key = key
         self.text = text
         self.folded = fold(text)
-        self.tokens = segment(self.folded, tk)
-        self.starts = {t.start for t in self.tokens}
-        self.ends = {t.end for t in self.tokens}
+        self._tk = tk
+        self._spans = [m.span() for m in HAN_BLOCK.finditer(self.folded)]
+        self._span_starts = [a for a, _ in self._spans]
+        self._cut: dict[int, tuple[set[int], set[int]]] = {}  # block index → (token starts, token ends)
+
+    def _block(self, pos: int) -> int | None:
+        """The block holding the character at `pos`, if any."""
+        i = bisect_right(self._span_starts, pos) - 1
+        return i if i >= 0 and pos < self._spans[i][1] else None
+
+    def _boundaries(self, i: int) -> tuple[set[int], set[int]]:
+        got = self._cut.get(i)
+        if got is None:
+            a, b = self._spans[i]
+            tokens = segment(self.folded[a:b], self._tk)
+            got = self._cut[i] = ({a + t.start for t in tokens}, {a + t.end for t in tokens})
+        return got
+
+    def starts_token(self, pos: int) -> bool:
+        if pos >= len(self.folded):
+            return False
+        i = self._block(pos)
+        return pos in self._boundaries(i)[0] if i is not None else not self.folded[pos].isspace()
+
+    def ends_token(self, end: int) -> bool:
+        if end <= 0:
+            return False
+        i = self._block(end - 1)
+        return end in self._boundaries(i)[1] if i is not None else not self.folded[end - 1].isspace()
 
     def find(self, needle: str) -> list[tuple[int, int]]:
         """Spans where the folded synonym `needle` occurs on token boundaries."""
@@ -54,7 +92,7 @@ class SectionText:
         pos = self.folded.find(needle)
         while pos >= 0:
             end = pos + len(needle)
-            if pos in self.starts and end in self.ends:
+            if self.starts_token(pos) and self.ends_token(end):
                 spans.append((pos, end))
             pos = self.folded.find(needle, pos + 1)
         return spans
@@ -111,7 +149,6 @@ def compute_coverage(sections: dict[str, Any], rules: Rules, prep: Prepared | No
         "track_terms": track_terms,
         "track_guess": best[0] if best[1] > 0 else None,
         "sections_read": [st.key for st in narrative],
-        "tokens": sum(len(st.tokens) for st in narrative),
     }
 
 

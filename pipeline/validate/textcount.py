@@ -46,7 +46,7 @@ def count_zi(text: str | None) -> int:
     """Length of `text` in 字 (SPEC §2)."""
     if not text:
         return 0
-    return sum(1 for _ in UNIT.finditer(text))
+    return len(UNIT.findall(text))
 
 
 def units(text: str) -> list[tuple[int, int]]:
