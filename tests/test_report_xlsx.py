@@ -6,6 +6,9 @@ import copy
 import datetime as dt
 import json
 import math
+import re
+import tempfile
+import zipfile
 from pathlib import Path
 from urllib.parse import unquote
 
@@ -15,9 +18,9 @@ import pytest
 
 from pipeline.config import load_rules
 from pipeline.labels import FIELD_LABELS, section_labels
-from pipeline.report.html import report_files
+from pipeline.report.html import href_path, report_files
 from pipeline.report.labels import SEVERITY_LABELS, STATUS_LABELS, display_value
-from pipeline.report.xlsx import safe_cell, write_xlsx
+from pipeline.report.xlsx import MAX_URLS, safe_cell, safe_text, write_xlsx
 
 try:
     from .report_batch import HOSTILE_FORMULA, report_run
@@ -177,6 +180,11 @@ def test_explanations_sheet(any_run, frames):
     assert summary_headers == explained
 
 
+def column_widths(ws) -> dict[int, float]:
+    """Column number → width; a <col> element may cover a range of equal columns (openpyxl keys it by the first)."""
+    return {i: d.width for d in ws.column_dimensions.values() if d.customWidth for i in range(d.min, d.max + 1)}
+
+
 def test_workbook_layout_and_links(any_run):
     data, out = any_run
     wb = openpyxl.load_workbook(out / "consolidated.xlsx")
@@ -185,8 +193,9 @@ def test_workbook_layout_and_links(any_run):
         assert ws.freeze_panes in ("A2", "B2")
         assert ws.auto_filter.ref and ws.auto_filter.ref.startswith("A1:")
         assert all(ws.cell(row=1, column=c).font.b for c in range(1, ws.max_column + 1))
-        widths = [ws.column_dimensions[openpyxl.utils.get_column_letter(c)].width for c in range(1, ws.max_column + 1)]
-        assert all(6 <= w <= 90 for w in widths)
+        widths = column_widths(ws)
+        assert sorted(widths) == list(range(1, ws.max_column + 1)), name
+        assert all(6 <= w <= 90 for w in widths.values())
     ws = wb["汇总"]
     headers = [c.value for c in ws[1]]
     link_col = headers.index("报告") + 1
@@ -277,3 +286,66 @@ def test_missing_and_odd_optional_parts_still_write(run, tmp_path):
     frames = pd.read_excel(write_xlsx(odd, tmp_path, RULES), sheet_name=None, dtype=object)
     assert list(frames["汇总"]["提交编号"]) == [s["submission_id"] for s in odd["submissions"]]
     assert all(blank(v) for v in frames["汇总"]["技术要素：数据流通"])
+
+
+def test_safe_text_line_breaks_and_xml_illegal_characters():
+    """CR reads back as a line feed (not Excel's _x000D_ escape); what XML cannot carry is dropped."""
+    assert safe_text("\r=1") == "'\n=1"
+    assert safe_text("a\r\nb\rc") == "a\nb\nc"
+    assert safe_text("a\ufffeb\uffffc\ud800d") == "abcd"
+
+
+def test_line_breaks_and_controls_read_back(tmp_path):
+    data = {"run": {}, "submissions": [{"submission_id": "S-1", "status": "pass",
+                                         "fields": {"lead_unit_name": "第一行\r\n第二行\x0b第三行\ufffe"}}]}
+    row = pd.read_excel(write_xlsx(data, tmp_path, RULES), sheet_name="汇总", dtype=object).iloc[0]
+    assert row[FIELD_LABELS["lead_unit_name"]] == "第一行\n第二行\n第三行"
+
+
+def test_same_results_same_bytes_and_no_temp_files(run, tmp_path, monkeypatch):
+    """Warm re-runs compare outputs: the workbook's bytes depend on the results only, and nothing is
+    written outside OUT (the workbook is built in memory)."""
+    data, _ = run
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
+    first = write_xlsx(data, tmp_path / "a", RULES).read_bytes()
+    second = write_xlsx(copy.deepcopy(data), tmp_path / "b", RULES).read_bytes()
+    assert first == second
+    assert not any(scratch.iterdir())
+    core = zipfile.ZipFile(tmp_path / "a" / "consolidated.xlsx").read("docProps/core.xml").decode()
+    started = dt.datetime.fromisoformat(data["run"]["started"]).astimezone(dt.UTC)
+    assert f"<dcterms:created xsi:type=\"dcterms:W3CDTF\">{started:%Y-%m-%dT%H:%M:%SZ}<" in core
+    props = openpyxl.load_workbook(tmp_path / "a" / "consolidated.xlsx").properties
+    assert (props.creator, props.title) == ("pipeline", "申报材料检查汇总")
+
+
+def test_link_targets_are_relative_with_forward_slashes(tmp_path):
+    """Ids with spaces, #, %, backslashes and CJK: each link is reports/<file> exactly as the HTML has it."""
+    ids = ["甲 单位#1", "50%完成", "a\\b", "普通"]
+    data = {"run": {}, "submissions": [{"submission_id": sid, "status": "pass"} for sid in ids]}
+    ws = openpyxl.load_workbook(write_xlsx(data, tmp_path, RULES))["汇总"]
+    names = report_files(data["submissions"])
+    col = [c.value for c in ws[1]].index("报告") + 1
+    for r, sid in enumerate(ids, start=2):
+        cell = ws.cell(row=r, column=col)
+        assert cell.hyperlink.target == cell.value == "reports/" + href_path(names[sid])
+        assert "\\" not in cell.hyperlink.target
+
+
+def test_links_beyond_excels_limit_are_text(tmp_path):
+    """Excel allows 65,530 links per sheet: the rows after that keep the path as plain text.
+
+    Checked in the package XML: reading 65,535 rows back with openpyxl would take seconds."""
+    n = MAX_URLS + 5
+    data = {"run": {}, "submissions": [{"submission_id": "S-1", "status": "fail", "findings": [{}] * n}]}
+    with zipfile.ZipFile(write_xlsx(data, tmp_path, RULES)) as z:
+        sheet = z.read("xl/worksheets/sheet3.xml").decode()  # 问题清单
+        rels = z.read("xl/worksheets/_rels/sheet3.xml.rels").decode()
+        strings = re.findall(r"<si><t>(.*?)</t></si>", z.read("xl/sharedStrings.xml").decode())
+    assert sheet.count("<hyperlink ") == MAX_URLS == rels.count('TargetMode="External"')
+    assert re.findall(r'<hyperlink ref="L(\d+)"', sheet)[-1] == str(MAX_URLS + 1)
+    report = strings.index("reports/S-1.html")
+    for row in (MAX_URLS + 1, n + 1):  # the last linked row, and the last row: the same path as text
+        assert re.search(rf'<c r="L{row}"( s="\d+")? t="s"><v>{report}</v></c>', sheet), row
+    assert f'<row r="{n + 2}"' not in sheet

@@ -5,6 +5,14 @@ names from pipeline/labels.py, shared with the HTML and the findings), row 1 onl
 `pandas.read_excel(path, sheet_name=None)` needs no cleanup. Counts are numbers, the letter date is
 a date, everything else is text.
 
+Written with XlsxWriter, which keeps plain cell records and one shared format per style and
+writes the XML in one pass; openpyxl (still what pandas.read_excel uses to read it back) built a
+styled object per cell and took seconds on a 1,000-submission batch. Every cell is written with an
+explicit typed call (write_string / write_number / write_datetime / write_url, never the guessing
+`write()`), and the workbook's own conversions (strings to formulas, numbers, URLs) are off, so no
+text is ever interpreted. The workbook is built in memory (no temp files) and written atomically;
+its creation date is the run's start, so the same results give the same bytes.
+
 Formula safety: any text starting with = + - @, a tab or a carriage return is stored with a
 leading apostrophe (') as part of the string, in a string-typed cell. Excel and LibreOffice show
 it as text (the apostrophe visible), openpyxl reads a string (data_type 's'), and pandas returns
@@ -17,18 +25,18 @@ turn it back into a live formula. The apostrophe survives all of these as plain 
 from __future__ import annotations
 
 import io
+import math
+import re
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
-from openpyxl import Workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.worksheet import Worksheet
+from xlsxwriter.format import Format
+from xlsxwriter.url import Url
+from xlsxwriter.workbook import Workbook
 
 from ..config import Rules
 from ..labels import FIELD_LABELS, JOINT_UNIT_LABELS, field_label, section_labels
@@ -45,29 +53,47 @@ from .labels import (
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 NEUTRALISER = "'"
+# Characters XML 1.0 cannot carry (C0 controls but tab/newline/CR, lone surrogates, U+FFFE/U+FFFF).
+ILLEGAL_CHARACTERS_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 MAX_CELL_CHARS = 32767  # Excel's limit for one cell
+MAX_ROWS = 1_048_576  # Excel's rows per sheet, header included
+MAX_URLS = 65_530  # Excel's hyperlinks per sheet; later links are written as plain text
+MAX_URL_CHARS = 2079  # Excel's limit for a link target
+MAX_EXACT_INT = 2**53  # larger integers lose digits as Excel numbers (doubles); written as text
+FIT_SAMPLE_ROWS = 300  # column widths fit the header and this many data rows
+DIGIT_PIXELS = 7  # width of one character unit in Calibri 11, as XlsxWriter counts it
 DATE_FORMAT = "yyyy-mm-dd"
 DATETIME_FORMAT = "yyyy-mm-dd hh:mm:ss"
+WORKBOOK_OPTIONS = {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False,
+                    "in_memory": True}
+NO_RUN_DATE = datetime(1980, 1, 1)  # the zip epoch: a fixed creation date when the run has none
 
-HEADER_FILL = PatternFill("solid", fgColor="E9EDF2")
-HEADER_FONT = Font(bold=True, color="1F2328")
-HEADER_BORDER = Border(bottom=Side(style="thin", color="8C959F"))
-LINK_FONT = Font(color="0563C1", underline="single")
-STATUS_STYLE = {  # Excel's built-in good / neutral / bad colours
-    "pass": (PatternFill("solid", fgColor="C6EFCE"), Font(color="006100", bold=True)),
-    "warn": (PatternFill("solid", fgColor="FFEB9C"), Font(color="9C5700", bold=True)),
-    "fail": (PatternFill("solid", fgColor="FFC7CE"), Font(color="9C0006", bold=True)),
+HEADER_STYLE = {"bg_color": "#E9EDF2", "pattern": 1, "bold": True, "font_color": "#1F2328",
+                "bottom": 1, "bottom_color": "#8C959F", "valign": "vcenter", "text_wrap": True}
+LINK_STYLE = {"font_color": "#0563C1", "underline": 1}
+LONG_STYLE = {"valign": "top"}
+CELL_STYLE = {  # status / severity key → fill and font; Excel's built-in good / neutral / bad colours
+    "pass": {"bg_color": "#C6EFCE", "pattern": 1, "font_color": "#006100", "bold": True},
+    "warn": {"bg_color": "#FFEB9C", "pattern": 1, "font_color": "#9C5700", "bold": True},
+    "fail": {"bg_color": "#FFC7CE", "pattern": 1, "font_color": "#9C0006", "bold": True},
+    "info": {"bg_color": "#DDEBF7", "pattern": 1, "font_color": "#1F4E78", "bold": True},
 }
-CELL_STYLE = {**STATUS_STYLE, "error": STATUS_STYLE["fail"], "warning": STATUS_STYLE["warn"],
-              "info": (PatternFill("solid", fgColor="DDEBF7"), Font(color="1F4E78", bold=True))}
+CELL_STYLE.update(error=CELL_STYLE["fail"], warning=CELL_STYLE["warn"])
 
 
 def safe_text(value: str) -> str:
-    """Text that no spreadsheet will run: XML-illegal controls removed, formula starts neutralised."""
+    """Text that no spreadsheet will run: XML-illegal controls removed, formula starts neutralised.
+
+    Carriage returns become line feeds (after the formula check, so a leading one is still
+    neutralised): XlsxWriter stores CR as Excel's `_x000D_` escape, which openpyxl and so
+    pandas.read_excel return literally; a cell shows either as a line break.
+    """
     value = value.replace("\x0b", "\n").replace("\x0c", "\n")
     value = ILLEGAL_CHARACTERS_RE.sub("", value)
     if value.startswith(FORMULA_PREFIXES):
         value = NEUTRALISER + value
+    if "\r" in value:
+        value = value.replace("\r\n", "\n").replace("\r", "\n")
     if len(value) > MAX_CELL_CHARS:
         value = value[: MAX_CELL_CHARS - 1] + "…"
     return value
@@ -109,53 +135,110 @@ class Column:
     style: Callable[[Any], str | None] | None = None  # status/severity key that colours the cell
 
 
-def _sheet(wb: Workbook, title: str, columns: list[Column], rows: list[Any], freeze: str = "A2") -> Worksheet:
-    ws = wb.create_sheet(title)
-    ws.append([c.header for c in columns])
-    for cell in ws[1]:
-        cell.fill, cell.font, cell.border = HEADER_FILL, HEADER_FONT, HEADER_BORDER
-        cell.alignment = Alignment(vertical="center", wrap_text=True)
-    for r, item in enumerate(rows, start=2):
-        for ci, col in enumerate(columns, start=1):
+class _RelativeLink(Url):
+    """A link to a file beside the workbook whose target keeps its forward slashes.
+
+    XlsxWriter stores "external:" paths the way Excel does on Windows, "/" turned into "\\"; openpyxl
+    (and whoever reads the links with it) would then get `reports\\x.html`, unlike the HTML index.
+    Only the relationship target is changed back; the link type, length check and escaping stay
+    XlsxWriter's. Paths come from `href_path`, which percent-encodes any backslash of a name.
+    """
+
+    def __init__(self, path: str) -> None:
+        super().__init__("external:" + path)
+        self.text = path
+
+    def _target(self) -> str:
+        return super()._target().replace("\\", "/")
+
+
+class _Formats:
+    """One XlsxWriter Format per combination of number format, link, long text and colour."""
+
+    def __init__(self, wb: Workbook) -> None:
+        self.wb = wb
+        self.header = wb.add_format(HEADER_STYLE)
+        self._made: dict[tuple[str | None, bool, bool, str | None], Format | None] = {}
+
+    def get(self, num_format: str | None, link: bool, long: bool, colour: str | None) -> Format | None:
+        key = (num_format, link, long, colour)
+        if key not in self._made:
+            props: dict[str, Any] = {}
+            if num_format:
+                props["num_format"] = num_format
+            if link:
+                props.update(LINK_STYLE)
+            if colour in CELL_STYLE:
+                props.update(CELL_STYLE[colour])  # a coloured cell's font replaces the link font
+            if long:
+                props.update(LONG_STYLE)
+            self._made[key] = self.wb.add_format(props) if props else None
+        return self._made[key]
+
+
+def _sheet(wb: Workbook, formats: _Formats, title: str, columns: list[Column], rows: list[Any],
+           freeze: tuple[int, int] = (1, 0)) -> None:
+    """One sheet: bold header row, typed cells, frozen header, filter, widths fit to the first rows."""
+    ws = wb.add_worksheet(title)
+    rows = rows[: MAX_ROWS - 1]
+    widths = []
+    for ci, col in enumerate(columns):
+        header = safe_text(col.header)
+        ws.write_string(0, ci, header, formats.header)
+        widths.append(_text_width(header) + 2)
+    measure = [col.width is None for col in columns]  # a fixed width needs no measuring
+    unmeasured = [False] * len(columns)
+    urls = 0
+    for r, item in enumerate(rows, start=1):
+        fit = measure if r <= FIT_SAMPLE_ROWS else unmeasured
+        for ci, col in enumerate(columns):
             raw = col.get(item)
-            value = _as_date(raw) if col.kind == "date" else raw
-            cell = ws.cell(row=r, column=ci, value=safe_cell(value))
-            if cell.value is None:
+            value = safe_cell(_as_date(raw) if col.kind == "date" else raw)
+            if value is None:
                 continue
-            if col.kind == "date" and isinstance(cell.value, date):
-                cell.number_format = DATE_FORMAT
-            elif col.kind == "link":
-                cell.hyperlink = str(cell.value)
-                cell.font = LINK_FONT
-            if col.style is not None:
-                key = col.style(item)
-                if key in CELL_STYLE:
-                    cell.fill, cell.font = CELL_STYLE[key]
-            if col.kind == "long":
-                cell.alignment = Alignment(vertical="top", wrap_text=False)
-    ws.freeze_panes = freeze
-    ws.auto_filter.ref = f"A1:{get_column_letter(len(columns))}{max(1, len(rows) + 1)}"
-    for ci, col in enumerate(columns, start=1):
-        ws.column_dimensions[get_column_letter(ci)].width = col.width or _fit_width(ws, ci)
-    return ws
+            colour = col.style(item) if col.style is not None else None
+            long = col.kind == "long"
+            if isinstance(value, str):
+                link = col.kind == "link" and urls < MAX_URLS and len(value) <= MAX_URL_CHARS
+                if link:
+                    urls += 1
+                    ws.write_url(r, ci, _RelativeLink(value), formats.get(None, True, long, colour))
+                else:
+                    ws.write_string(r, ci, value, formats.get(None, False, long, colour))
+            elif isinstance(value, date):  # datetime is a date too
+                fmt = DATETIME_FORMAT if isinstance(value, datetime) else DATE_FORMAT
+                ws.write_datetime(r, ci, value, formats.get(fmt, False, long, colour))
+            elif _exact_number(value):
+                ws.write_number(r, ci, value, formats.get(None, False, long, colour))
+            else:  # NaN, infinity or a huge integer from a hand-edited results.json: Excel would alter it
+                value = str(value)
+                ws.write_string(r, ci, value, formats.get(None, False, long, colour))
+            if fit[ci]:
+                widths[ci] = max(widths[ci], _value_width(value))
+    ws.freeze_panes(*freeze)
+    ws.autofilter(0, 0, max(0, len(rows)), len(columns) - 1)
+    for ci, col in enumerate(columns):
+        width = col.width or min(50, max(6, widths[ci] + 2))
+        ws.set_column_pixels(ci, ci, width * DIGIT_PIXELS)
+
+
+def _exact_number(value: int | float) -> bool:
+    return math.isfinite(value) if isinstance(value, float) else abs(value) <= MAX_EXACT_INT
+
+
+def _value_width(value: Any) -> int:
+    if isinstance(value, datetime):
+        return 19
+    if isinstance(value, date):
+        return 11
+    return _text_width(str(value))
 
 
 def _text_width(text: str) -> int:
     line = max(text.split("\n"), key=len) if "\n" in text else text
+    if line.isascii():
+        return len(line)
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in line)
-
-
-def _fit_width(ws: Worksheet, col: int, sample: int = 300) -> float:
-    widths = [_text_width(str(ws.cell(row=1, column=col).value or "")) + 2]
-    for r in range(2, min(ws.max_row, sample + 1) + 1):
-        value = ws.cell(row=r, column=col).value
-        if isinstance(value, datetime):
-            widths.append(19)
-        elif isinstance(value, date):
-            widths.append(11)
-        elif value is not None:
-            widths.append(_text_width(str(value)))
-    return float(min(50, max(6, max(widths) + 2)))
 
 
 def _summary_columns(data: dict[str, Any], rules: Rules, links: dict[str, str]) -> list[Column]:
@@ -235,12 +318,14 @@ def write_xlsx(data: dict[str, Any], out_dir: Path, rules: Rules) -> Path:
     subs = [s for s in data.get("submissions") or [] if isinstance(s, dict)]
     names = report_files(subs)
     links = {sid: "reports/" + href_path(name) for sid, name in names.items()}
-    wb = Workbook()
-    wb.remove(wb.active)
+    run = data.get("run") or {}
+    buf = io.BytesIO()
+    wb = Workbook(buf, WORKBOOK_OPTIONS)
+    formats = _Formats(wb)
     sheets: list[tuple[str, list[Column]]] = []
 
     summary = _summary_columns(data, rules, links)
-    _sheet(wb, "汇总", summary, subs, freeze="B2")
+    _sheet(wb, formats, "汇总", summary, subs, freeze=(1, 1))
     sheets.append(("汇总", summary))
 
     joint_rows = [(s, i, u) for s in subs for i, u in enumerate((s.get("fields") or {}).get("joint_units") or [], 1)
@@ -252,7 +337,7 @@ def write_xlsx(data: dict[str, Any], out_dir: Path, rules: Rules) -> Path:
         *[Column(lbl, lambda r, k=k: r[2].get(k), f"联合申报单位的{lbl}") for k, lbl in JOINT_UNIT_LABELS.items()],
         Column("报告", lambda r: links.get(str(r[0].get("submission_id"))), "所属申报的 HTML 检查报告", "link"),
     ]
-    _sheet(wb, "联合单位", joint, joint_rows)
+    _sheet(wb, formats, "联合单位", joint, joint_rows)
     sheets.append(("联合单位", joint))
 
     finding_rows = [(s, f) for s in subs for f in s.get("findings") or [] if isinstance(f, dict)]
@@ -276,7 +361,7 @@ def write_xlsx(data: dict[str, Any], out_dir: Path, rules: Rules) -> Path:
         Column("摘录", ev("excerpt"), "原文摘录", "long", 40),
         Column("报告", lambda r: links.get(str(r[0].get("submission_id"))), "所属申报的 HTML 检查报告", "link"),
     ]
-    _sheet(wb, "问题清单", problems, finding_rows)
+    _sheet(wb, formats, "问题清单", problems, finding_rows)
     sheets.append(("问题清单", problems))
 
     file_rows = [(s, f) for s in subs for f in s.get("files") or [] if isinstance(f, dict)]
@@ -290,17 +375,24 @@ def write_xlsx(data: dict[str, Any], out_dir: Path, rules: Rules) -> Path:
         Column("大小（字节）", lambda r: _as_int(r[1].get("size")), "文件大小，字节", "number"),
         Column("SHA-256", lambda r: r[1].get("sha256"), "文件内容的 SHA-256 校验值"),
     ]
-    _sheet(wb, "文件", files, file_rows)
+    _sheet(wb, formats, "文件", files, file_rows)
     sheets.append(("文件", files))
 
-    _explain(wb, data.get("run") or {}, sheets)
-    wb.properties.creator = "pipeline"
-    wb.properties.title = "申报材料检查汇总"
-    buf = io.BytesIO()
-    wb.save(buf)
+    _explain(wb, formats, run, sheets)
+    wb.set_properties({"author": "pipeline", "title": "申报材料检查汇总", "created": _created(run)})
+    wb.close()
     path = out_dir / "consolidated.xlsx"
     atomic_write_bytes(path, buf.getvalue())
     return path
+
+
+def _created(run: dict[str, Any]) -> datetime:
+    """The workbook's creation date (UTC, as the file stores it): the run's start, else a fixed date."""
+    try:
+        dt = datetime.fromisoformat(run["started"])
+    except (KeyError, TypeError, ValueError):
+        return NO_RUN_DATE
+    return dt.astimezone(UTC).replace(tzinfo=None) if dt.tzinfo else dt
 
 
 def _started(run: dict[str, Any]) -> Any:
@@ -311,7 +403,7 @@ def _started(run: dict[str, Any]) -> Any:
     return dt.astimezone(BEIJING).replace(tzinfo=None) if dt.tzinfo else dt
 
 
-def _explain(wb: Workbook, run: dict[str, Any], sheets: list[tuple[str, list[Column]]]) -> None:
+def _explain(wb: Workbook, formats: _Formats, run: dict[str, Any], sheets: list[tuple[str, list[Column]]]) -> None:
     counts = run.get("counts") or {}
     info: list[tuple[str, str, Any]] = [
         ("运行信息", "工具版本", run.get("version")),
@@ -336,7 +428,4 @@ def _explain(wb: Workbook, run: dict[str, Any], sheets: list[tuple[str, list[Col
         Column("名称", lambda r: r[1], "项目或列名"),
         Column("内容", lambda r: r[2], "取值或含义", "text", 90),
     ]
-    ws = _sheet(wb, "说明", cols, info)
-    for row in ws.iter_rows(min_row=2, min_col=3, max_col=3):
-        if isinstance(row[0].value, datetime):
-            row[0].number_format = DATETIME_FORMAT
+    _sheet(wb, formats, "说明", cols, info)
