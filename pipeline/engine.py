@@ -288,6 +288,8 @@ class _SubmissionValidator:
         self.previous_pages = previous_pages
         self.pages: dict[str, bytes] = {}
         self.page_seconds = 0.0
+        self.signals: set[tuple] = set()  # batch_signals of the submissions seen so far
+        self.deferred = 0
         # What a page shows of the run is known before the run ends (report.html._report_run_view).
         self.page_run = {"version": __version__, "rules_version": rules.version, "rules_sha256": rules.sha256}
 
@@ -326,9 +328,17 @@ class _SubmissionValidator:
         from .report import submission_json
         from .report.html import page_ahead
         from .validate import sort_findings
+        from .validate.batch import batch_signals
 
         self(sub)
         t0 = time.perf_counter()
+        signals = batch_signals(sub, self.rules, self.prep)
+        shared = not signals.isdisjoint(self.signals)
+        self.signals |= signals
+        if shared:  # a duplicate or a copied narrative: the batch rules will change its page
+            self.deferred += 1
+            self.page_seconds += time.perf_counter() - t0
+            return
         sub.findings = sort_findings(sub.findings)  # as validate_across leaves them when it adds nothing
         sub.compute_status()
         digest, page = page_ahead(submission_json(sub), self.rules, self.page_run, self.previous_pages)
@@ -461,7 +471,8 @@ def run_batch(input_dir: Path, rules: Rules, options: RunOptions | None = None) 
         "files_extracted": len(todo),
         "cache": {"enabled": cache is not None, "hits": cache.hits if cache else 0},
         "validation": {"submissions_validated": validator.validated, "submissions_reused": validator.reused,
-                       "seconds": round(validator.seconds, 3), "pages_ahead_seconds": round(validator.page_seconds, 3)},
+                       "seconds": round(validator.seconds, 3), "pages_ahead_seconds": round(validator.page_seconds, 3),
+                       "pages_deferred": validator.deferred},
         "worker_processes": info.get("worker_processes", 0),  # more than `workers`: some were replaced
         "peak_worker_rss_mb": info.get("peak_worker_rss_mb"),
         "submissions": len(submissions),
@@ -573,7 +584,7 @@ def publish_outputs(result: BatchResult, out_dir: Path, rules: Rules, manifest: 
         previous = PreviousReports(out_dir / "reports", manifest)
     staging = Path(tempfile.mkdtemp(prefix=f".staging-{os.getpid()}-", dir=out_dir))
     try:
-        staged = write_outputs(result, staging, rules, previous)
+        staged = write_outputs(result, staging, rules, previous, staged=True)
         _normal_permissions(staging)
         entries = sorted(staging.iterdir(), key=lambda p: (p.name == "results.json", p.is_file(), p.name))
         for entry in entries:  # folders first, results.json last

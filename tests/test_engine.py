@@ -470,8 +470,8 @@ def test_outputs_are_replaced_atomically(tmp_path, cold_run, monkeypatch):
     before = {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()}
     real = report.write_outputs
 
-    def dies_half_way(res, staging, rules, *previous):
-        real(res, staging, rules, *previous)
+    def dies_half_way(res, staging, rules, *args, **kwargs):
+        real(res, staging, rules, *args, **kwargs)
         raise KeyboardInterrupt  # the run is killed after rendering part of the outputs
 
     monkeypatch.setattr(report, "write_outputs", dies_half_way)

@@ -48,7 +48,8 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
         raise
 
 
-def write_outputs(result: BatchResult, out_dir: Path, rules: Rules, previous: Any = None) -> dict[str, Path]:
+def write_outputs(result: BatchResult, out_dir: Path, rules: Rules, previous: Any = None,
+                  staged: bool = False) -> dict[str, Path]:
     """Write results.json, expectations.json, consolidated.xlsx, index.html and reports/; unchanged
     pages are taken from `previous` (an `html.PreviousReports`) when given."""
     from .html import write_html
@@ -61,5 +62,5 @@ def write_outputs(result: BatchResult, out_dir: Path, rules: Rules, previous: An
     paths["expectations"] = out_dir / "expectations.json"
     atomic_write_bytes(paths["expectations"], json.dumps(result.expectations or {}, ensure_ascii=False, indent=1).encode("utf-8"))
     paths["xlsx"] = write_xlsx(data, out_dir, rules)
-    paths.update(write_html(data, out_dir, rules, previous, result.pages))
+    paths.update(write_html(data, out_dir, rules, previous, result.pages, staged))
     return paths

@@ -801,9 +801,10 @@ def page_ahead(sub: dict[str, Any], rules: Rules, run: dict[str, Any],
 
 
 def write_html(data: dict[str, Any], out_dir: Path, rules: Rules, previous: PreviousReports | None = None,
-               ahead: dict[str, bytes] | None = None) -> dict[str, Path]:
+               ahead: dict[str, bytes] | None = None, staged: bool = False) -> dict[str, Path]:
     """Write reports/<id>.html for each submission and index.html for the batch. `ahead` holds pages
-    made by `page_ahead`, by digest."""
+    made by `page_ahead`, by digest. `staged`: `out_dir` is a private staging folder published as a
+    whole, so pages are written directly rather than each through a temp file and a rename."""
     from . import atomic_write_bytes
 
     reports = out_dir / "reports"
@@ -819,7 +820,10 @@ def write_html(data: dict[str, Any], out_dir: Path, rules: Rules, previous: Prev
             page = previous.take(name, digest)
         if page is None:
             page = render_report(s, rules, run).encode("utf-8")
-        atomic_write_bytes(reports / name, page)
+        if staged:
+            (reports / name).write_bytes(page)
+        else:
+            atomic_write_bytes(reports / name, page)
         if previous is not None:
             previous.record(name, digest, page)
     index = out_dir / "index.html"

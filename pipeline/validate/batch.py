@@ -67,6 +67,25 @@ def check_duplicates(subs: list[Submission], rules: Rules, prep: Prepared) -> It
                                others="」「".join(others), details={"duplicates": others})
 
 
+def batch_signals(sub: Submission, rules: Rules, prep: Prepared) -> set[tuple]:
+    """Keys that, shared by two submissions, give both a batch finding: the duplicate key, and each
+    long narrative's exact normalised text. Lets the engine tell early which submissions the batch
+    rules will change (near-identical texts are not foreseen: they are found at the end)."""
+    signals: set[tuple] = set()
+    key = duplicate_key(Context(sub, rules, prep))
+    if key:
+        signals.add(("duplicate", *key))
+    spec = rules.raw.get("similarity") or {}
+    min_chars = int(spec.get("min_chars", 200))
+    sections = sub.fields.get("sections")
+    if isinstance(sections, dict):
+        for section in spec.get("sections", []):
+            text = normalise_for_similarity(sections.get(section))
+            if len(text) >= min_chars:
+                signals.add(("text", section, hashlib.sha256(text.encode("utf-8")).hexdigest()))
+    return signals
+
+
 def _shingle_hashes(text: str) -> np.ndarray:
     """Polynomial hashes of every 5-character window (uint64 arithmetic wraps, which is fine)."""
     cps = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
