@@ -44,6 +44,8 @@ from .safety import Limits, check_ooxml, check_size
 from .workers import IsolatedPool, Outcome, PoolError
 
 # Problems that depend on the machine (its load, its free memory), not on the file: never cached.
+GX_TIMEOUT_S = 1800.0  # the great_expectations suites over a whole batch's tables
+_GX_FAILURES = {"timeout": "超时", "crash": "异常退出", "memory": "内存不足"}
 _TRANSIENT = ("处理超时", "内存超限", "解析进程异常退出", "内部错误")
 
 
@@ -276,6 +278,41 @@ def _dask_outcomes(items: list[tuple[Any, ExtractTask]], payload: tuple, limits:
 # The run.
 
 
+class _GXProcess:
+    """great_expectations in a worker process of its own (pipeline.validate.expectations.make_gx_handler).
+
+    Started when a run has files to read, it imports GX at the lowest CPU priority meanwhile; GX's
+    memory stays out of the parent, and a GX crash or hang costs the data-quality checks (a note in
+    the results), not the run. Its folder is inside the run's work folder.
+    """
+
+    def __init__(self, work_dir: Path | None):
+        self.work_dir = work_dir
+        self.root: str | None = None
+        self.pool: IsolatedPool | None = None
+
+    def start(self) -> None:
+        if self.pool is None:
+            self.root = tempfile.mkdtemp(prefix=".gx-", dir=self.work_dir)
+            self.pool = IsolatedPool("pipeline.validate.expectations:make_gx_handler", None, 1, GX_TIMEOUT_S, None,
+                                     tmp_root=self.root)
+            self.pool.start()
+
+    def __call__(self, *arg: Any) -> Any:
+        self.start()
+        assert self.pool is not None
+        outcome = self.pool.run(arg)
+        if outcome.failure:
+            raise RuntimeError(f"数据质量检查进程{_GX_FAILURES.get(outcome.failure, '出错')}：{outcome.detail}")
+        return outcome.value
+
+    def close(self) -> None:
+        if self.pool is not None:
+            self.pool.close()
+            shutil.rmtree(self.root or "", ignore_errors=True)
+            self.pool = None
+
+
 class _SubmissionValidator:
     """Per-submission validation, reused from the cache when the assembled submission is the same."""
 
@@ -294,13 +331,12 @@ class _SubmissionValidator:
         self.page_run = {"version": __version__, "rules_version": rules.version, "rules_sha256": rules.sha256}
 
     def warm_up(self) -> None:
-        """Build the tokenizer and import great_expectations (seconds each) while files are read."""
+        """Build the tokenizer (a second or so) while files are read."""
         from .validate.coverage import rules_tokenizer
-        from .validate.expectations import warm_up
 
         with contextlib.suppress(Exception):  # validation reports a tokenizer failure as a note
             rules_tokenizer(self.rules, self.prep)
-        warm_up()
+
 
     def __call__(self, sub) -> None:
         from .validate import (
@@ -366,6 +402,7 @@ def run_batch(input_dir: Path, rules: Rules, options: RunOptions | None = None) 
     if options.work_dir is not None:
         options.work_dir.mkdir(parents=True, exist_ok=True)
     background = ThreadPoolExecutor(max_workers=1, thread_name_prefix="pipeline-validate")
+    gx = _GXProcess(options.work_dir)
     validations: list[Future] = []
     try:
         with tempfile.TemporaryDirectory(prefix=f".run-{os.getpid()}-", dir=options.work_dir) as tmp:
@@ -396,6 +433,7 @@ def run_batch(input_dir: Path, rules: Rules, options: RunOptions | None = None) 
             t2 = time.perf_counter()
             if todo:
                 validations.append(background.submit(validator.warm_up))
+                gx.start()
             unread: dict[int, int] = {}
             for (si, _fi), _task in todo:
                 unread[si] = unread.get(si, 0) + 1
@@ -442,6 +480,9 @@ def run_batch(input_dir: Path, rules: Rules, options: RunOptions | None = None) 
         t4 = time.perf_counter()
         for fut in validations:
             fut.result()
+    except BaseException:
+        gx.close()
+        raise
     finally:
         background.shutdown(wait=True, cancel_futures=True)
     stage["validate_wait"] = time.perf_counter() - t4
@@ -452,7 +493,10 @@ def run_batch(input_dir: Path, rules: Rules, options: RunOptions | None = None) 
     for sub in submissions:
         if id(sub) not in early:
             validator(sub)
-    expectations = validate_across(submissions, rules, validator.prep, gx_cache=cache)
+    try:
+        expectations = validate_across(submissions, rules, validator.prep, gx_cache=cache, gx_runner=gx)
+    finally:
+        gx.close()
     stage["validate"] = time.perf_counter() - t5
     counts = {s: sum(1 for x in submissions if x.status == s) for s in ("pass", "warn", "fail")}
     run = {

@@ -370,6 +370,13 @@ class IsolatedPool:
         if w in self._live:
             self._live.remove(w)
 
+    def start(self) -> None:
+        """Start the workers now rather than with the first task (so they initialise meanwhile)."""
+        while len(self._live) < self.workers:
+            self._next_id += 1
+            self.started_workers += 1
+            self._live.append(_Worker(self._next_id, self))
+
     def run(self, arg: Any) -> Outcome:
         """One task (the Dask path keeps a one-worker pool per Dask thread)."""
         return next(self.map_unordered([(0, arg)]))[1]

@@ -528,6 +528,33 @@ def test_cli_cache_options(tmp_path, subset):
     assert sorted(p.name for p in out3.iterdir() if p.name.startswith(".")) == []
 
 
+def test_great_expectations_runs_in_its_own_process(tmp_path, subset):
+    """The suites run in a worker process started with the run: the parent never imports GX, and
+    the expectations record (and its findings) are those of running them in-process."""
+    from pipeline.validate import validate_across
+    from pipeline.validate.registry import Prepared
+
+    out = tmp_path / "out"
+    code = ("import sys; from pipeline.cli import main\n"
+            f"main(['run', {str(subset)!r}, '--out', {str(out)!r}, '--no-ocr', '-q', '--no-cache'], standalone_mode=False)\n"
+            "print('GX in parent:', 'great_expectations' in sys.modules)")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert "GX in parent: False" in proc.stdout
+    record = json.loads((out / "expectations.json").read_text("utf-8"))
+    assert record["success"] is not None and record["statistics"]["evaluated_expectations"] > 0
+    assert record["seconds"]["import_once"] > 0  # the import happened in that process
+    assert not list(out.glob(".gx-*")) and not list(out.glob(".run-*"))  # its folder is gone
+
+    rules = load_rules()
+    result = run_batch(subset, rules, RunOptions(workers=1, ocr=False))
+    for sub in result.submissions:  # back to what validate_submission left, then the batch part in-process
+        sub.findings = [f for f in sub.findings if (f.details or {}).get("source") != "great_expectations"]
+    here = validate_across(result.submissions, rules, Prepared(rules))
+    strip = lambda r: [{k: v for k, v in x["result"].items() if k != "meta"} for x in r["validations"]]  # noqa: E731
+    assert strip(here) == strip(record)
+
+
 def test_jieba_dictionary_cache_is_kept_in_the_cache_folder(tmp_path, subset):
     """A fresh process builds jieba's dictionary cache in OUT/.cache/jieba and finds it there next time."""
     batch = copy_subset(tmp_path / "batch", SUBSET[4:6], subset)

@@ -112,7 +112,7 @@ def validate_batch(submissions: list[Submission], rules: Rules, *, expectations:
 
 
 def validate_across(submissions: list[Submission], rules: Rules, prep: Prepared | None = None, *,
-                    expectations: bool = True, gx_cache: Any = None) -> dict[str, Any] | None:
+                    expectations: bool = True, gx_cache: Any = None, gx_runner: Any = None) -> dict[str, Any] | None:
     """The batch part, on submissions `validate_submission` has seen: batch rules, great_expectations
     (its result reused from `gx_cache` when the tables are identical), then order and status."""
     prep = prep or Prepared(rules)
@@ -128,7 +128,7 @@ def validate_across(submissions: list[Submission], rules: Rules, prep: Prepared 
     if expectations:
         from .expectations import run_expectations
 
-        result, gx_findings = run_expectations(submissions, rules, prep, cache=gx_cache)
+        result, gx_findings = run_expectations(submissions, rules, prep, cache=gx_cache, runner=gx_runner)
         by_id = {s.submission_id: s for s in submissions}
         added = 0
         for sid, found in gx_findings.items():

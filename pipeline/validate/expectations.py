@@ -13,12 +13,14 @@ on the two tables (and the rules and code), so a cache may hand back the result 
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import logging
 import os
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -283,20 +285,33 @@ def _validate(sub_rows: list[dict[str, Any]], sub_columns: list[str], joint_rows
     return validations, g.gx.__version__, g.import_seconds
 
 
-def warm_up() -> None:
-    """Import GX and build its context now (a background thread does this while files are read)."""
+def make_gx_handler(_payload: Any) -> Callable[[tuple], tuple[list[dict[str, Any]], str, float]]:
+    """Worker factory (pipeline.workers) for running the suites in a process of their own.
+
+    The engine starts it when a run begins: GX's import (seconds of CPU) then happens at the lowest
+    CPU priority, on whatever the file workers leave idle, and its memory stays out of the parent.
+    """
+    with contextlib.suppress(OSError, AttributeError):
+        os.nice(19)
     try:
         _gx()
-    except Exception:  # noqa: BLE001 - the real run reports it
-        log.debug("great_expectations warm-up failed", exc_info=True)
+    except Exception:  # noqa: BLE001 - reported when the suites are run
+        log.debug("great_expectations import failed", exc_info=True)
+
+    def handle(arg: tuple) -> tuple[list[dict[str, Any]], str, float]:
+        return _validate(*arg)
+
+    return handle
 
 
-def run_expectations(subs: list[Submission], rules: Rules, prep: Prepared,
-                     cache: Any = None) -> tuple[dict[str, Any] | None, dict[str, list[Finding]]]:
+def run_expectations(subs: list[Submission], rules: Rules, prep: Prepared, cache: Any = None,
+                     runner: Callable[..., tuple[list[dict[str, Any]], str, float]] | None = None,
+                     ) -> tuple[dict[str, Any] | None, dict[str, list[Finding]]]:
     """Validate the consolidated tables; returns (the JSON-able result, findings by submission id).
 
     With a `cache` (get_value/put_value), the GX result of identical tables is reused; findings are
-    always made afresh from it, since their evidence comes from the submissions.
+    always made afresh from it, since their evidence comes from the submissions. `runner` runs
+    `_validate`'s work elsewhere (the engine's GX process); by default it runs here.
     """
     t0 = time.perf_counter()
     try:
@@ -308,7 +323,7 @@ def run_expectations(subs: list[Submission], rules: Rules, prep: Prepared,
         if stored is not None:
             validations, version, import_seconds = stored["validations"], stored["version"], 0.0
         else:
-            validations, version, import_seconds = _validate(sub_rows, sub_columns, joint_rows, rules)
+            validations, version, import_seconds = (runner or _validate)(sub_rows, sub_columns, joint_rows, rules)
             if cache is not None:
                 cache.put_value("expectations", digest, {"validations": validations, "version": version})
         by_id = {s.submission_id: s for s in subs}
