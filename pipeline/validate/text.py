@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 from typing import Any
 
 # Quote-like brackets and marks ignored when names are compared (《》“” and their relatives).
@@ -87,7 +88,13 @@ def normalise_for_similarity(text: Any) -> str:
     """Narrative text compared between submissions: width-folded, without spaces or punctuation."""
     if is_blank(text):
         return ""
-    return _NOT_WORD.sub("", unicodedata.normalize("NFKC", str(text)).casefold())
+    return _similarity_form(str(text))
+
+
+@lru_cache(maxsize=16384)
+def _similarity_form(text: str) -> str:
+    """Memoised: the engine computes it per submission as files are read, the batch rule again at the end."""
+    return _NOT_WORD.sub("", unicodedata.normalize("NFKC", text).casefold())
 
 
 def excerpt(text: Any, limit: int = 80) -> str | None:
