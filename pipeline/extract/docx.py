@@ -49,6 +49,10 @@ TXBX_CONTENT = _w("txbxContent")
 W_VAL, W_FONT, W_CHAR = _w("val"), _w("font"), _w("char")
 W14_CHECKBOX, W14_CHECKED, W14_VAL = f"{{{W14_NS}}}checkbox", f"{{{W14_NS}}}checked", f"{{{W14_NS}}}val"
 SHOWING_PLACEHOLDER = _w("showingPlcHdr")
+GRID_BEFORE, GRID_SPAN, V_MERGE, H_MERGE = _w("gridBefore"), _w("gridSpan"), _w("vMerge"), _w("hMerge")
+FLD_CHAR_TYPE, FF_DATA_CHECKBOX = _w("fldCharType"), _w("checkBox")
+FF_CHECKED, FF_DEFAULT = _w("checked"), _w("default")
+CUSTOM_XML = _w("customXml")
 FONT_ATTRS = tuple(_w(a) for a in ("ascii", "hAnsi", "eastAsia", "cs"))
 R_EMBED, R_ID = f"{{{R_NS}}}embed", f"{{{R_NS}}}id"
 M_T = f"{{{M_NS}}}t"
@@ -253,7 +257,7 @@ class _Walker:
         elif tag == TBL:
             self.table(el)
         elif tag == SDT:
-            content = el.find(SDT_CONTENT)
+            content = _child(el, SDT_CONTENT)
             if content is not None:
                 for child in content:
                     self.block_level(child)
@@ -267,7 +271,8 @@ class _Walker:
                     self.block_level(child)
 
     def paragraph(self, p: etree._Element, acc: _Inline) -> None:
-        if any(f["hide"] for f in self.fields):  # a checkbox field never runs past its paragraph
+        # A checkbox field never runs past its paragraph.
+        if self.fields and any(f["hide"] for f in self.fields):
             self.fields = [f for f in self.fields if not f["hide"]]
         self.inline(p, acc)
 
@@ -301,13 +306,12 @@ class _Walker:
         self.n_tables += 1
         origin: dict[int, Block] = {}  # grid column → block of the cell that starts a vertical merge
         for r, tr in enumerate(_rows(tbl)):
-            col = _int_val(tr.find(f"{TR_PR}/{_w('gridBefore')}"), 0)
+            col = _int_val(_grid_before(tr), 0)
             first = True
             for tc in _cells(tr):
-                pr = tc.find(TC_PR)
-                span = max(1, _int_val(pr.find(_w("gridSpan")) if pr is not None else None, 1))
-                vmerge = pr.find(_w("vMerge")) if pr is not None else None
-                hmerge = pr.find(_w("hMerge")) if pr is not None else None
+                pr = _child(tc, TC_PR)
+                grid_span, vmerge, hmerge = _first_children(pr, (GRID_SPAN, V_MERGE, H_MERGE))
+                span = max(1, _int_val(grid_span, 1))
                 if hmerge is not None and hmerge.get(W_VAL, "continue") == "continue" and not first:
                     col += span
                     continue
@@ -357,22 +361,23 @@ class _Walker:
                 acc.parts.extend(t.text or "" for t in child.iter(M_T))
 
     def inline_sdt(self, sdt: etree._Element, acc: _Inline) -> None:
-        pr = sdt.find(SDT_PR)
+        pr = _child(sdt, SDT_PR)
         if pr is not None:
-            box = pr.find(W14_CHECKBOX)
+            box = _child(pr, W14_CHECKBOX)
             if box is not None:
-                checked = box.find(W14_CHECKED)
+                checked = _child(box, W14_CHECKED)
                 state = checkbox.content_control_state(checked.get(W14_VAL) if checked is not None else None)
                 acc.parts.append(checkbox.CHECKED if state else checkbox.UNCHECKED)
                 return
-            if pr.find(SHOWING_PLACEHOLDER) is not None:
+            if _child(pr, SHOWING_PLACEHOLDER) is not None:
                 return  # the prompt text of an empty content control is not applicant text
-        content = sdt.find(SDT_CONTENT)
+        content = _child(sdt, SDT_CONTENT)
         if content is not None:
             self.inline(content, acc)
 
     def run(self, r: etree._Element, acc: _Inline) -> None:
         fonts = None
+        rpr = None  # the run's first w:rPr, picked up on the way (it normally comes first)
         for child in r:
             tag = child.tag
             if tag == T:
@@ -382,8 +387,11 @@ class _Walker:
                 if not text:
                     continue
                 if fonts is None:
-                    fonts = _symbol_font(r)
+                    fonts = _symbol_font(rpr if rpr is not None else _child(r, RPR))
                 acc.parts.append(self.decode_text(text, fonts or None, acc) if fonts or _has_pua(text) else text)
+            elif tag == RPR:
+                if rpr is None:
+                    rpr = child
             elif tag in (TAB, PTAB):
                 acc.parts.append("\t")
             elif tag in (BR, CR):
@@ -440,14 +448,13 @@ class _Walker:
             acc.parts.append(meaning)
 
     def field_char(self, fc: etree._Element, acc: _Inline) -> None:
-        kind = fc.get(_w("fldCharType"))
+        kind = fc.get(FLD_CHAR_TYPE)
         if kind == "begin":
-            ff = fc.find(FF_DATA)
-            box = ff.find(_w("checkBox")) if ff is not None else None
+            ff = _child(fc, FF_DATA)
+            box = _child(ff, FF_DATA_CHECKBOX) if ff is not None else None
             fld = {"instr": "", "hide": False, "box": box is not None}
             if box is not None:
-                checked = box.find(_w("checked"))
-                default = box.find(_w("default"))
+                checked, default = _first_children(box, (FF_CHECKED, FF_DEFAULT))
                 state = checkbox.legacy_checkbox_state(
                     checked.get(W_VAL) if checked is not None else None, checked is not None,
                     default.get(W_VAL) if default is not None else None)
@@ -483,8 +490,38 @@ class _Walker:
 
 def _alt_branch(alt: etree._Element) -> etree._Element | None:
     """The branch of an mc:AlternateContent to read: the first Choice, else the Fallback."""
-    choice = alt.find(MC_CHOICE)
-    return choice if choice is not None else alt.find(MC_FALLBACK)
+    choice = _child(alt, MC_CHOICE)
+    return choice if choice is not None else _child(alt, MC_FALLBACK)
+
+
+def _child(el: etree._Element, tag: str) -> etree._Element | None:
+    """The first child with `tag`, as `el.find(tag)` gives it, without ElementPath's overhead
+    (used for property elements, which come first among a handful of children)."""
+    for child in el:
+        if child.tag == tag:
+            return child
+    return None
+
+
+def _first_children(el: etree._Element | None, tags: tuple[str, ...]) -> tuple[etree._Element | None, ...]:
+    """The first child of `el` with each of `tags` (None each when `el` is None), in one pass."""
+    found: dict[str, etree._Element | None] = dict.fromkeys(tags)
+    if el is not None:
+        for child in el:
+            tag = child.tag
+            if tag in found and found[tag] is None:
+                found[tag] = child
+    return tuple(found[t] for t in tags)
+
+
+def _grid_before(tr: etree._Element) -> etree._Element | None:
+    """`tr.find("w:trPr/w:gridBefore")`: the first gridBefore of the first trPr that has one."""
+    for child in tr:
+        if child.tag == TR_PR:
+            before = _child(child, GRID_BEFORE)
+            if before is not None:
+                return before
+    return None
 
 
 def _unwrapped(parent: etree._Element, tags: tuple[str, ...]):
@@ -492,8 +529,8 @@ def _unwrapped(parent: etree._Element, tags: tuple[str, ...]):
     for child in parent:
         if child.tag in tags:
             yield child
-        elif child.tag in (SDT, _w("customXml")):
-            inner = child.find(SDT_CONTENT) if child.tag == SDT else child
+        elif child.tag in (SDT, CUSTOM_XML):
+            inner = _child(child, SDT_CONTENT) if child.tag == SDT else child
             if inner is not None:
                 yield from _unwrapped(inner, tags)
 
@@ -519,11 +556,11 @@ def _int_val(el: etree._Element | None, default: int) -> int:
         return default
 
 
-def _symbol_font(r: etree._Element) -> str | None:
+def _symbol_font(rpr: etree._Element | None) -> str | None:
     """The symbol font named by a run's w:rFonts (any of ascii/hAnsi/eastAsia/cs), else ''."""
-    rpr = r.find(RPR)
-    fonts = rpr.find(RFONTS) if rpr is not None else None
-    if fonts is not None:
+    fonts = _child(rpr, RFONTS) if rpr is not None else None
+    # Nearly every run names text fonts only: one look at all the attribute values rules it out.
+    if fonts is not None and any(map(checkbox.font_key, fonts.values())):
         for attr in FONT_ATTRS:
             name = fonts.get(attr)
             if name and checkbox.is_symbol_font(name):

@@ -92,9 +92,9 @@ def documents_from_layout(layout: Layout, rules: Rules) -> list[ExtractedDocumen
         part = blocks[start:end]
         images = [img for i, img in placed if start <= i < end]
         if kind == "form":
-            fields, prov, notes, found = read_form(part, rules)
+            fields, prov, notes, found = read_form(part, rules, only_if_found=not titled)
         else:
-            fields, prov, notes, found = read_letter(part, rules, images)
+            fields, prov, notes, found = read_letter(part, rules, images, only_if_found=not titled)
         if not (titled or found):
             continue
         if not titled:

@@ -30,10 +30,15 @@ PERSON_KEYS = ("leader", "contact")  # label keys of the two 3×4 person sub-gri
 PERSON_FIELDS = ("name", "phone", "title", "mobile", "fax", "email")
 JOINT_FIELDS = ("name", "nature", "strengths", "code")
 SIMPLE_KEYS = ("lead_unit_name", "lead_unit_code", "scenario_name", "address")
+FOUND_KEYS = ("lead_unit_name", "lead_unit_code", "scenario_name")  # one of them makes blocks a form
 # A heading row such as 一、基本信息 / 二、具体内容 ends whatever field was open.
 HEADING = re.compile(r"^\s*[一二三四五六七八九十]{1,3}\s*[、.．]\s*\S{2,12}\s*$")
 # The printed 请注明 hint after 其他, also when a line break cut it short ("其他(请" | "注明):").
 _OTHER_TEXT = re.compile(r"^[\s(（]*(?:请(?:\s*注(?:\s*明)?)?)?[\s)）]*[:：]?")
+
+
+# A checkbox group's text and where it was found.
+_Region = tuple[str, Provenance | None]
 
 
 @dataclass
@@ -105,6 +110,7 @@ class FormReader:
         self.person: str | None = None
         self.joint: _Joint | None = None  # open while its rows are being read
         self.joint_table: _Joint | None = None  # kept after it closes
+        self._regions: dict[str, _Region] = {}  # checkbox group → its text, looked up once
 
     # Reading ------------------------------------------------------------------------------------
 
@@ -197,8 +203,7 @@ class FormReader:
                 prov[key] = where
 
         for key in SIMPLE_KEYS:
-            value = clean_value(join_inline(self._texts(key)))
-            put(key, normalise_code(value) if key == "lead_unit_code" else value, self._prov(key))
+            put(key, self._simple(key), self._prov(key))
         self._direction(blocks, put)
         for person in PERSON_KEYS:
             for sub in PERSON_FIELDS:
@@ -219,8 +224,21 @@ class FormReader:
             prov["sections"] = first
         return fields, prov, self.notes
 
-    def _region(self, key: str, blocks: list[Block], options: list[str]) -> tuple[str, Provenance | None]:
+    def _simple(self, key: str) -> str | None:
+        value = clean_value(join_inline(self._texts(key)))
+        return normalise_code(value) if key == "lead_unit_code" else value
+
+    def found(self) -> bool:
+        """Whether any key field (unit name or code, scenario name) has a value, as `result` gives it."""
+        return any(self._simple(k) for k in FOUND_KEYS)
+
+    def _region(self, key: str, blocks: list[Block], options: list[str]) -> _Region:
         """The text holding a checkbox group: its label's value, else blocks naming ≥3 of its options."""
+        if key not in self._regions:
+            self._regions[key] = self._find_region(key, blocks, options)
+        return self._regions[key]
+
+    def _find_region(self, key: str, blocks: list[Block], options: list[str]) -> _Region:
         if key in self.values or key in self.label_prov:
             return "\n".join(self._texts(key)), self._prov(key)
         picked = [b for b in blocks if sum(o in b.text for o in options) >= 3 or (
@@ -308,10 +326,18 @@ def other_text(text: str, other_label: str) -> str | None:
     return clean_value(rest)
 
 
-def read_form(blocks: list[Block], rules: Rules) -> tuple[dict, dict[str, Provenance], list[Note], bool]:
-    """Fields of a form; the last value says whether any of its key fields was found."""
+def read_form(
+    blocks: list[Block], rules: Rules, only_if_found: bool = False
+) -> tuple[dict, dict[str, Provenance], list[Note], bool]:
+    """Fields of a form; the last value says whether any of its key fields was found.
+
+    `only_if_found`: the caller drops the form unless a key field is found (blocks without a form
+    title), so when none is, nothing else is worked out and the fields come back empty.
+    """
     reader = FormReader(rules)
     reader.read(blocks)
+    if only_if_found and not reader.found():
+        return {}, {}, [], False
     fields, prov, notes = reader.result(blocks)
-    found = any(fields.get(k) for k in ("lead_unit_name", "lead_unit_code", "scenario_name"))
+    found = any(fields.get(k) for k in FOUND_KEYS)
     return fields, prov, notes, found

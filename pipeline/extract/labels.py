@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ..config import Rules
@@ -148,11 +149,11 @@ def strip_separator(value: str) -> str:
     return _SEPARATOR.sub("", value)
 
 
-def _folded(text: str) -> tuple[str, list[int]]:
+def _folded(text: str) -> tuple[str, Sequence[int]]:
     """NFKC of `text` with, for each folded character, the index of the original one."""
     folded = unicodedata.normalize("NFKC", text)
     if len(folded) == len(text):  # width folding keeps one character per character
-        return folded, list(range(len(text) + 1))
+        return folded, range(len(text) + 1)
     out: list[str] = []
     index: list[int] = []
     for i, ch in enumerate(text):

@@ -100,8 +100,13 @@ def parse_date(text: str) -> tuple[str | None, bool]:
         return None, True
 
 
-def read_letter(blocks: list[Block], rules: Rules, images: list[ImageInfo]) -> tuple[dict, dict[str, Provenance], list[Note], bool]:
-    """Fields of a commitment letter; the last value says whether it looks like one at all."""
+def read_letter(blocks: list[Block], rules: Rules, images: list[ImageInfo],
+                only_if_found: bool = False) -> tuple[dict, dict[str, Provenance], list[Note], bool]:
+    """Fields of a commitment letter; the last value says whether it looks like one at all.
+
+    `only_if_found`: the caller drops the letter unless it looks like one (blocks without a letter
+    title), so when it does not, the rest is not worked out and the fields come back empty.
+    """
     lines = _lines(blocks)
     fields: dict = {}
     prov: dict[str, Provenance] = {}
@@ -144,6 +149,9 @@ def read_letter(blocks: list[Block], rules: Rules, images: list[ImageInfo]) -> t
         prov[f"letter_clauses[{i}]"] = found[k][1]
     if found:
         prov["letter_clauses"] = found[min(found)][1]
+    looks_like_letter = m is not None and len(found) >= 3
+    if only_if_found and not looks_like_letter:
+        return {}, {}, [], False
 
     # Contact and phone.
     ix = label_index(rules)
@@ -176,5 +184,4 @@ def read_letter(blocks: list[Block], rules: Rules, images: list[ImageInfo]) -> t
     seal_img = next((img for img in images if img.looks_like_seal), None)
     if seal_img is not None:
         prov["letter_has_seal"] = seal_img.prov
-    looks_like_letter = m is not None and len(found) >= 3
     return fields, prov, notes, looks_like_letter

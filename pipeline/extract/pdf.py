@@ -23,6 +23,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from statistics import median
 
+from pdfminer.layout import LTChar
+from pdfplumber.page import ALL_ATTRS
+from pdfplumber.page import Page as PlumberPage
+from pdfplumber.utils.pdfinternals import resolve_all, resolve_and_decode
+
 from ..model import Block, FileProblem, ImageInfo, Layout, Note, Provenance
 from . import checkbox
 from .ocr import fix_text as ocr_fix_text
@@ -205,6 +210,53 @@ def _short(exc: BaseException) -> str:
     return text[:160]
 
 
+# Attribute values pdfplumber's resolve_all returns unchanged.
+_PLAIN_VALUES = (float, int, str, bool, type(None))
+
+
+class _Page(PlumberPage):
+    """A pdfplumber page whose characters become dicts faster, with exactly the same content.
+
+    pdfplumber turns every pdfminer object into a dict through generic per-attribute calls; for
+    characters, most of a page's objects, that is about a tenth of the whole parse. This builds
+    the same dict (same keys, order and values; tests/test_pdf_page_objects.py compares them)
+    directly, and leaves every other object, and any unusual character, to pdfplumber.
+    """
+
+    @classmethod
+    def of(cls, page: PlumberPage) -> _Page:
+        return cls(page.pdf, page.page_obj, page_number=page.page_number, initial_doctop=page.initial_doctop)
+
+    def process_object(self, obj):
+        if type(obj) is not LTChar or self.pdf.unicode_norm is not None:
+            return super().process_object(obj)
+        attr = {
+            k: (v if type(v) in _PLAIN_VALUES else resolve_all(v))
+            for k, v in obj.__dict__.items()
+            if k in ALL_ATTRS
+        }
+        if isinstance(attr["fontname"], bytes):  # rare: pdfplumber repairs those names
+            return super().process_object(obj)
+        attr["object_type"] = "char"
+        attr["page_number"] = self.page_number
+        for cs in ("ncs", "scs"):
+            if hasattr(obj, cs):
+                attr[cs] = resolve_and_decode(getattr(obj, cs).name)
+        attr["text"] = obj.get_text()
+        gs = obj.graphicstate
+        attr["stroking_color"] = gs.scolor if isinstance(gs.scolor, tuple) else (gs.scolor,)
+        attr["non_stroking_color"] = gs.ncolor if isinstance(gs.ncolor, tuple) else (gs.ncolor,)
+        mb_x0, mb_top = self.mediabox[:2]
+        if "y0" in attr:
+            attr["top"] = (self.height - attr["y1"]) + mb_top
+            attr["bottom"] = (self.height - attr["y0"]) + mb_top
+            attr["doctop"] = self.initial_doctop + attr["top"]
+        if "x0" in attr and mb_x0 != 0:
+            attr["x0"] = attr["x0"] + mb_x0
+            attr["x1"] = attr["x1"] + mb_x0
+        return attr
+
+
 # ---------------------------------------------------------------------------------------------
 # Characters: symbol fonts, drawn boxes, widgets
 
@@ -229,12 +281,16 @@ def _decode_chars(chars: list[dict], page_no: int, notes: list[Note], file: str)
             )
         )
 
+    keys: dict[str | None, str | None] = {}  # font name → symbol-font table key
     for ch in chars:
         text = ch["text"]
         if not text:
             continue
         font = ch.get("fontname")
-        key = checkbox.font_key(font)
+        key = keys[font] if font in keys else keys.setdefault(font, checkbox.font_key(font))
+        if key is None and (len(text) != 1 or not 0xE000 <= ord(text) <= 0xF8FF):
+            out.append(ch)  # text in a text font, nearly every character: kept as it is (see below)
+            continue
         cp = None
         if text.startswith("(cid:") and text.endswith(")") and key is not None:
             cp = int(text[5:-1]) if text[5:-1].isdigit() else None
@@ -404,18 +460,24 @@ def build_lines(chars: list[dict], page: int) -> list[Line]:
     """Characters (pdfplumber dicts) → lines, top to bottom; spaces restored from gaps where needed."""
     if not chars:
         return []
+    mids = [(c["top"] + c["bottom"]) / 2 for c in chars]
     rows: list[list[dict]] = []
-    for ch in sorted(chars, key=lambda c: ((c["top"] + c["bottom"]) / 2, c["x0"])):
-        cy = (ch["top"] + ch["bottom"]) / 2
+    row: list[dict] = []
+    tops: list[float] = []  # of the current row, beside it: the last 8 decide whether a char joins
+    bottoms: list[float] = []
+    for i in sorted(range(len(chars)), key=lambda i: (mids[i], chars[i]["x0"])):
+        ch, cy = chars[i], mids[i]
         if rows:
-            row = rows[-1]
-            top = min(c["top"] for c in row[-8:])
-            bottom = max(c["bottom"] for c in row[-8:])
+            top = min(tops[-8:])
+            bottom = max(bottoms[-8:])
             h = bottom - top
             if top + 0.25 * h <= cy <= bottom - 0.25 * h or (ch["text"].isspace() and top <= cy <= bottom):
                 row.append(ch)
+                tops.append(ch["top"])
+                bottoms.append(ch["bottom"])
                 continue
-        rows.append([ch])
+        row, tops, bottoms = [ch], [ch["top"]], [ch["bottom"]]
+        rows.append(row)
     lines = []
     for row in rows:
         row.sort(key=lambda c: c["x0"])
@@ -427,9 +489,10 @@ def build_lines(chars: list[dict], page: int) -> list[Line]:
 
 
 def _line_from_chars(row: list[dict], page: int) -> Line | None:
-    sizes = [c.get("size") or (c["bottom"] - c["top"]) for c in row if not c["text"].isspace()]
-    if not sizes:
+    ink = [c for c in row if not c["text"].isspace()]
+    if not ink:
         return None
+    sizes = [c.get("size") or (c["bottom"] - c["top"]) for c in ink]
     size = median(sizes)
     parts: list[str] = []
     prev = None
@@ -450,7 +513,6 @@ def _line_from_chars(row: list[dict], page: int) -> Line | None:
     text = "".join(parts).strip()
     if not text:
         return None
-    ink = [c for c in row if not c["text"].isspace()]
     confs = [c["conf"] for c in ink if "conf" in c]
     first_w = _first_token_width(ink, size)
     if confs:
@@ -1202,7 +1264,7 @@ def read_pdf(path: Path, display: str, options) -> Layout:
                 "FILE_UNREADABLE", f"PDF 共 {declared} 页，超过上限 {options.limits.max_pdf_pages} 页，未读取"
             )
         try:
-            page_objs = pdf.pages
+            page_objs = [_Page.of(page) for page in pdf.pages]
         except MemoryError:  # extract_file reports it as 内存超限, never cached
             raise
         except Exception as exc:  # noqa: BLE001 - a broken page tree
@@ -1343,7 +1405,7 @@ def _embedded_image(
 ) -> None:
     """Judge a picture placed on a text page (a pasted seal) from its own pixels, as the DOCX
     backend does: a page clip (an inline picture in a line of exact height) must not hide it."""
-    from .seal import crop_png_b64, image_info
+    from .seal import crop_png_b64, image_info, to_rgb
 
     if src[0] * src[1] > _MAX_IMAGE_PIXELS:
         layout.notes.append(
@@ -1364,7 +1426,8 @@ def _embedded_image(
             Note(f"第{p.number}页的图片无法解码：{_short(exc)}", Provenance(file, page=p.number, bbox=bbox))
         )
         return
-    red, seal = image_info(img, ratio, size_px)
+    rgb = to_rgb(img)  # once: the seal test and the thumbnail both work on the flattened picture
+    red, seal = image_info(rgb, ratio, size_px)
     near = _near_label(bbox, _page_lines(p), labels)
     layout.images.append(
         ImageInfo(
@@ -1374,6 +1437,6 @@ def _embedded_image(
             red_ratio=round(red, 4),
             near_seal_label=near,
             looks_like_seal=seal,
-            crop_png_b64=crop_png_b64(img) if (seal or near) else None,
+            crop_png_b64=crop_png_b64(rgb) if (seal or near) else None,
         )
     )

@@ -40,7 +40,7 @@ class SealRegion:
 def to_rgb(img: Image.Image) -> Image.Image:
     """RGB with transparency flattened onto white (seal PNGs usually have an alpha channel)."""
     if img.mode in ("RGBA", "LA") or (img.mode == "P" and "transparency" in img.info):
-        rgba = img.convert("RGBA")
+        rgba = img if img.mode == "RGBA" else img.convert("RGBA")
         white = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
         return Image.alpha_composite(white, rgba).convert("RGB")
     return img if img.mode == "RGB" else img.convert("RGB")
@@ -122,7 +122,11 @@ def _is_round(mask: np.ndarray) -> bool:
 def find_red_regions(img: Image.Image, min_size_px: int) -> list[SealRegion]:
     """Red regions at least `min_size_px` on both sides, largest first, in `img` pixels."""
     small, scale = _downscaled(to_rgb(img))
-    mask = red_mask(np.asarray(small))
+    return _red_regions(red_mask(np.asarray(small)), scale, min_size_px)
+
+
+def _red_regions(mask: np.ndarray, scale: float, min_size_px: int) -> list[SealRegion]:
+    """`find_red_regions` from the red mask of the image shrunk by `scale` (computed once by callers)."""
     if not mask.any():
         return []
     # Coarse grid: a cell is red when it holds a few red pixels; one dilation joins ring, star and text.
@@ -169,11 +173,13 @@ def image_info(img: Image.Image, min_red_ratio: float, min_size_px: int) -> tupl
     The ratio test applies to the seal region, not the whole image, so a full-page scan with a
     stamp counts as well as a cropped stamp picture.
     """
-    small, _ = _downscaled(to_rgb(img))
-    ratio = float(red_mask(np.asarray(small)).mean()) if small.width and small.height else 0.0
+    small, scale = _downscaled(to_rgb(img))
+    mask = red_mask(np.asarray(small)) if small.width and small.height else None
+    ratio = float(mask.mean()) if mask is not None else 0.0
     if ratio == 0.0 or min(img.size) < min_size_px:
         return ratio, False
-    return ratio, bool(find_seals(img, min_red_ratio, min_size_px))
+    regions = _red_regions(mask, scale, min_size_px)
+    return ratio, any(r.looks_like_seal(min_red_ratio, min_size_px) for r in regions)
 
 
 def crop_png_b64(

@@ -5,6 +5,8 @@ from __future__ import annotations
 import difflib
 import re
 import unicodedata
+from collections import Counter
+from functools import lru_cache
 
 from .checkbox import UNCHECKED, glyph_meaning
 from .labels import IGNORABLE_CHARS, norm
@@ -62,11 +64,14 @@ def _folded_chars(text: str) -> tuple[str, list[int]]:
     index: list[int] = []
     nf = unicodedata.normalize("NFKC", text)
     if len(nf) == len(text):
-        for i, ch in enumerate(nf):
-            if ch not in IGNORABLE_CHARS and not ch.isspace():
-                chars.append(ch.lower())
-                index.extend([i] * len(chars[-1]))
-        return "".join(chars), index
+        kept = [i for i, ch in enumerate(nf) if ch not in IGNORABLE_CHARS and not ch.isspace()]
+        lowered = [nf[i].lower() for i in kept]
+        folded = "".join(lowered)
+        if len(folded) == len(kept):  # one character each (always, but for a few letters like İ)
+            return folded, kept
+        for i, low in zip(kept, lowered, strict=True):
+            index.extend([i] * len(low))
+        return folded, index
     for i, ch in enumerate(text):
         n = norm(ch)
         for c in n:
@@ -75,12 +80,19 @@ def _folded_chars(text: str) -> tuple[str, list[int]]:
     return "".join(chars), index
 
 
+def _common_chars(a: str, b: str) -> int:
+    """Characters `a` and `b` have in common (as multisets): no alignment of them matches more."""
+    return sum((Counter(a) & Counter(b)).values())
+
+
 def _hint_prefix_end(line: str, hint_norm: str, min_cover: float) -> int | None:
     """Where a hint written at the start of `line` ends (original index), if it is there."""
     folded, index = _folded_chars(line[: len(hint_norm) * 2 + 20])
     if not folded:
         return None
     window = folded[: len(hint_norm) + len(hint_norm) // 3 + 2]
+    if _common_chars(hint_norm, window) < min_cover * len(hint_norm):
+        return None  # the matching below could only cover fewer characters still
     sm = difflib.SequenceMatcher(None, hint_norm, window, autojunk=False)
     blocks = [b for b in sm.get_matching_blocks() if b.size]
     if not blocks or blocks[0].a > 3 or blocks[0].b > 3:
@@ -93,23 +105,33 @@ def _hint_prefix_end(line: str, hint_norm: str, min_cover: float) -> int | None:
     return end + _HINT_TAIL.match(line[end:]).end()
 
 
+@lru_cache(maxsize=64)
+def _norm_cached(text: str) -> str:
+    """`norm` of the few printed hints, which every form repeats."""
+    return norm(text)
+
+
 def strip_hint(lines: list[str], hint: str, min_ratio: float = 0.8) -> list[str]:
     """Applicant paragraphs without the printed hint, when it was left in place (loosely matched).
 
     The hint may fill the first paragraph(s) on its own (wrapped over several lines in a PDF), or
     the applicant may have typed straight after it in the same paragraph.
     """
-    hint_norm = norm(hint)
+    hint_norm = _norm_cached(hint)
     if not lines or not hint_norm:
         return lines
     acc = ""
+    sm = difflib.SequenceMatcher(None, "", hint_norm, autojunk=False)  # indexes the hint once
     for k in range(min(len(lines), 4)):
         acc += norm(lines[k])
         if not acc:
             continue
         if len(acc) > len(hint_norm) * 1.3:
             break
-        if difflib.SequenceMatcher(None, acc, hint_norm, autojunk=False).ratio() >= min_ratio + 0.05:
+        sm.set_seq1(acc)
+        # The quick ratios are upper bounds of ratio(): most paragraphs are not the hint at all.
+        need = min_ratio + 0.05
+        if sm.real_quick_ratio() >= need and sm.quick_ratio() >= need and sm.ratio() >= need:
             return lines[k + 1:]
     cut = _hint_prefix_end(lines[0], hint_norm, min_ratio)
     if cut is None:
@@ -127,15 +149,18 @@ def _mark(ch: str) -> bool | None:
     return m != UNCHECKED
 
 
+@lru_cache(maxsize=64)
+def _option_keys(options: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
+    """(option, its `norm`) longest first, blank ones left out: the same few lists are searched often."""
+    return tuple((opt, norm(opt)) for opt in sorted(options, key=lambda o: -len(norm(o))) if norm(opt))
+
+
 def find_options(text: str, options: list[str]) -> list[tuple[int, int, str]]:
     """(start, end, option) of every option label in `text`, longest labels first, no overlaps."""
     folded, index = _folded_chars(text)
     taken = [False] * len(folded)
     found = []
-    for opt in sorted(options, key=lambda o: -len(norm(o))):
-        key = norm(opt)
-        if not key:
-            continue
+    for opt, key in _option_keys(tuple(options)):
         start = folded.find(key)
         while start >= 0:
             end = start + len(key)
