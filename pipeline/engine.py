@@ -18,6 +18,7 @@ import ctypes
 import ctypes.util
 import dataclasses
 import hashlib
+import json
 import os
 import shutil
 import subprocess
@@ -39,7 +40,7 @@ from .cache import ResultCache, cache_context, code_fingerprint
 from .config import Rules
 from .discover import Discoverer, InputFile
 from .extract import ExtractOptions, extract_file, sha256_of, sniff_format
-from .model import BatchResult, FileProblem, FileResult, SourceFile
+from .model import BatchResult, FileProblem, FileResult, SourceFile, to_jsonable
 from .safety import Limits, check_ooxml, check_size
 from .workers import IsolatedPool, Outcome, PoolError
 
@@ -326,6 +327,7 @@ class _SubmissionValidator:
         self.pages: dict[str, bytes] = {}
         self.page_seconds = 0.0
         self.signals: set[tuple] = set()  # batch_signals of the submissions seen so far
+        self.before_batch: dict[int, tuple[str, set[int], int]] = {}  # id(sub) → (digest, finding ids, notes)
         self.deferred = 0
         # What a page shows of the run is known before the run ends (report.html._report_run_view).
         self.page_run = {"version": __version__, "rules_version": rules.version, "rules_sha256": rules.sha256}
@@ -357,7 +359,21 @@ class _SubmissionValidator:
             self.validated += 1
             if self.cache is not None:
                 self.cache.put_value("validation", key, submission_output(sub))
+        if key is not None:  # what the batch rules add is told apart from this afterwards
+            self.before_batch[id(sub)] = (key, {id(f) for f in sub.findings}, len(sub.notes))
         self.seconds += time.perf_counter() - t0
+
+    def final_key(self, sub) -> str | None:
+        """A hash of a submission's final state: what it was validated from, plus what the batch rules
+        added (the findings are then sorted and the status follows, so order does not matter)."""
+        before = self.before_batch.get(id(sub))
+        if before is None:
+            return None
+        key, finding_ids, notes = before
+        added = [f for f in sub.findings if id(f) not in finding_ids]
+        data = json.dumps([key, to_jsonable(added), to_jsonable(sub.notes[notes:])], ensure_ascii=False,
+                          sort_keys=True, default=repr)
+        return hashlib.sha256(data.encode("utf-8")).hexdigest()
 
     def validate_and_render(self, sub) -> None:
         """The background path: validate, then make the page while other files are still being read."""
@@ -386,6 +402,7 @@ class _SubmissionValidator:
 def run_batch(input_dir: Path, rules: Rules, options: RunOptions | None = None) -> BatchResult:
     """Check every submission in `input_dir`; returns results. Writes only to the cache and the run's
     temp folder (below `work_dir`), which is removed before returning."""
+    from .report import submission_outputs
     from .validate import validate_across
     from .validate.segment import set_cache_dir
 
@@ -498,6 +515,10 @@ def run_batch(input_dir: Path, rules: Rules, options: RunOptions | None = None) 
     finally:
         gx.close()
     stage["validate"] = time.perf_counter() - t5
+    t6 = time.perf_counter()
+    outputs = submission_outputs(submissions, rules, validator.page_run, cache,
+                                 {s.submission_id: validator.final_key(s) for s in submissions} if cache else None)
+    stage["outputs"] = time.perf_counter() - t6
     counts = {s: sum(1 for x in submissions if x.status == s) for s in ("pass", "warn", "fail")}
     run = {
         "tool": "pipeline",
@@ -523,7 +544,8 @@ def run_batch(input_dir: Path, rules: Rules, options: RunOptions | None = None) 
         "counts": counts,
         "stage_seconds": {k: round(v, 3) for k, v in stage.items()},
     }
-    return BatchResult(run=run, submissions=submissions, expectations=expectations, pages=validator.pages)
+    return BatchResult(run=run, submissions=submissions, expectations=expectations, pages=validator.pages,
+                       outputs=outputs)
 
 
 def _plan(f: InputFile, limits: Limits, cache: ResultCache | None) -> tuple[ExtractTask, FileResult | None]:

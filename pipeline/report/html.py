@@ -801,10 +801,12 @@ def page_ahead(sub: dict[str, Any], rules: Rules, run: dict[str, Any],
 
 
 def write_html(data: dict[str, Any], out_dir: Path, rules: Rules, previous: PreviousReports | None = None,
-               ahead: dict[str, bytes] | None = None, staged: bool = False) -> dict[str, Path]:
+               ahead: dict[str, bytes] | None = None, staged: bool = False,
+               digests: dict[str, str] | None = None) -> dict[str, Path]:
     """Write reports/<id>.html for each submission and index.html for the batch. `ahead` holds pages
     made by `page_ahead`, by digest. `staged`: `out_dir` is a private staging folder published as a
-    whole, so pages are written directly rather than each through a temp file and a rename."""
+    whole, so pages are written directly rather than each through a temp file and a rename.
+    `digests`: report_digest of submissions by id, when the caller has them already."""
     from . import atomic_write_bytes
 
     reports = out_dir / "reports"
@@ -814,7 +816,8 @@ def write_html(data: dict[str, Any], out_dir: Path, rules: Rules, previous: Prev
     run = data.get("run") or {}
     for s in subs:
         name = names[str(s.get("submission_id", ""))]
-        digest = report_digest(s, rules, run, name) if previous is not None or ahead else ""
+        sid = str(s.get("submission_id", ""))
+        digest = (digests or {}).get(sid) or (report_digest(s, rules, run, name) if previous is not None or ahead else "")
         page = ahead.pop(digest, None) if ahead else None
         if page is None and previous is not None:
             page = previous.take(name, digest)

@@ -59,11 +59,16 @@ def validate_submission(sub: Submission, rules: Rules, prep: Prepared | None = N
 
 
 def submission_digest(sub: Submission) -> str:
-    """A hash of everything `validate_submission` reads: the assembled submission before validation.
+    """A hash of what an assembled submission was made from: its id, origin and grouping, its files
+    (path and sha256 each), and the problems and notes its files gave.
 
-    Together with the rules file and the code (the cache context) it determines the output exactly.
+    Within one cache context (rules file, code, OCR setting, limits) a file's documents follow from
+    its bytes and path, so this determines everything `validate_submission` reads, without hashing
+    the documents themselves (a file that failed this time differs by its problem).
     """
-    data = json.dumps(to_jsonable(sub), ensure_ascii=False, sort_keys=True, default=repr)
+    ident = [sub.submission_id, sub.origin, sub.grouping, to_jsonable(sub.files), to_jsonable(sub.file_problems),
+             to_jsonable(sub.notes), len(sub.documents)]
+    data = json.dumps(ident, ensure_ascii=False, sort_keys=True, default=repr)
     return hashlib.sha256(data.encode("utf-8")).hexdigest()
 
 
