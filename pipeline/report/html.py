@@ -218,7 +218,7 @@ def highlight(text: str, spans: list[tuple[int, int, str, str]]) -> Markup:
     pos = 0
     for start, end, css, title in sorted(chosen):
         out.append(escape(text[pos:start]))
-        out.append(Markup('<mark class="{}" title="{}">{}</mark>').format(css, title, text[start:end]))
+        out.append(Markup(f'<mark class="{escape(css)}" title="{escape(title)}">{escape(text[start:end])}</mark>'))
         pos = end
     out.append(escape(text[pos:]))
     return Markup("").join(out)
@@ -253,9 +253,9 @@ def diff_markup(official: str, actual: str) -> Markup:
             out.append(escape(official[a0:a1]))
             continue
         if op in ("delete", "replace"):
-            out.append(Markup("<del>{}</del>").format(official[a0:a1]))
+            out.append(Markup(f"<del>{escape(official[a0:a1])}</del>"))
         if op in ("insert", "replace"):
-            out.append(Markup("<ins>{}</ins>").format(actual[b0:b1]))
+            out.append(Markup(f"<ins>{escape(actual[b0:b1])}</ins>"))
     return Markup("").join(out)
 
 
@@ -284,15 +284,16 @@ def pair_clauses(official: list[str], actual: list[str]) -> list[dict[str, Any]]
         off = official[i]
         if j is None:
             rows.append({"n": i + 1, "index": None, "status": "missing", "ratio": None,
-                         "markup": Markup("<del>{}</del>").format(off)})
+                         "markup": Markup(f"<del>{escape(off)}</del>")})
             continue
         act = actual[j]
         same = act == off
         rows.append({"n": i + 1, "index": j, "status": "same" if same else "changed",
-                     "ratio": f"{_ratio(off, act) * 100:.0f}%", "markup": escape(off) if same else diff_markup(off, act)})
+                     "ratio": f"{(1.0 if same else _ratio(off, act)) * 100:.0f}%",
+                     "markup": escape(off) if same else diff_markup(off, act)})
     for j in extra:
         rows.append({"n": None, "index": j, "status": "extra", "ratio": None,
-                     "markup": Markup("<ins>{}</ins>").format(actual[j])})
+                     "markup": Markup(f"<ins>{escape(actual[j])}</ins>")})
     return rows
 
 
