@@ -45,7 +45,8 @@ from .safety import Limits, check_ooxml, check_size
 from .workers import IsolatedPool, Outcome, PoolError
 
 # Problems that depend on the machine (its load, its free memory), not on the file: never cached.
-GX_TIMEOUT_S = 1800.0  # the great_expectations suites over a whole batch's tables
+GX_TIMEOUT_S = 1800.0
+OUTPUT_TIMEOUT_S = 600.0  # one output task: the workbook, or a few dozen pages  # the great_expectations suites over a whole batch's tables
 _GX_FAILURES = {"timeout": "超时", "crash": "异常退出", "memory": "内存不足"}
 _TRANSIENT = ("处理超时", "内存超限", "解析进程异常退出", "内部错误")
 
@@ -324,7 +325,7 @@ class _SubmissionValidator:
         self.validated = self.reused = 0
         self.seconds = 0.0
         self.previous_pages = previous_pages
-        self.pages: dict[str, bytes] = {}
+        self.pages: dict[str, tuple[str, bytes]] = {}  # submission id → (digest, page) made ahead
         self.page_seconds = 0.0
         self.signals: set[tuple] = set()  # batch_signals of the submissions seen so far
         self.before_batch: dict[int, tuple[str, set[int], int]] = {}  # id(sub) → (digest, finding ids, notes)
@@ -395,7 +396,7 @@ class _SubmissionValidator:
         sub.compute_status()
         digest, page = page_ahead(submission_json(sub), self.rules, self.page_run, self.previous_pages)
         if page is not None:
-            self.pages[digest] = page
+            self.pages[sub.submission_id] = (digest, page)
         self.page_seconds += time.perf_counter() - t0
 
 
@@ -633,6 +634,43 @@ def _alive(pid: int, entry: Path) -> bool:
     return True
 
 
+class _OutputProcesses:
+    """Worker processes that make the workbook and a share of the pages while the parent makes the
+    rest (report.write_outputs' `offload`). As many as the run had file workers (at most the
+    cores); their folder is a `.run-<pid>-…` folder inside OUT, removed when they are done."""
+
+    def __init__(self, rules: Rules, size: int, out_dir: Path):
+        self.rules, self.size, self.out_dir = rules, max(1, size), out_dir
+
+    def start(self, tasks: list[tuple[Any, Any]]) -> _OutputHandle:
+        return _OutputHandle(self, tasks)
+
+
+class _OutputHandle:
+    def __init__(self, procs: _OutputProcesses, tasks: list[tuple[Any, Any]]):
+        self.values: dict[Any, Any] = {}
+        root = tempfile.mkdtemp(prefix=f".run-{os.getpid()}-out-", dir=procs.out_dir)
+        pool = IsolatedPool("pipeline.report:make_output_worker", procs.rules, min(procs.size, len(tasks)),
+                            OUTPUT_TIMEOUT_S, None, tmp_root=root)
+
+        def drive() -> None:
+            try:
+                for key, outcome in pool.map_unordered(tasks):
+                    self.values[key] = outcome.value if outcome.failure is None else None
+            except Exception:  # noqa: BLE001 - the parent makes whatever is missing
+                pass
+            finally:
+                pool.close()
+                shutil.rmtree(root, ignore_errors=True)
+
+        self.thread = threading.Thread(target=drive, name="pipeline-outputs", daemon=True)
+        self.thread.start()
+
+    def results(self) -> dict[Any, Any]:
+        self.thread.join()
+        return self.values
+
+
 def publish_outputs(result: BatchResult, out_dir: Path, rules: Rules, manifest: Path | None = None,
                     previous: Any = None) -> dict[str, Path]:
     """Render every output into a staging folder inside OUT, then move each into place by rename.
@@ -650,7 +688,9 @@ def publish_outputs(result: BatchResult, out_dir: Path, rules: Rules, manifest: 
         previous = PreviousReports(out_dir / "reports", manifest)
     staging = Path(tempfile.mkdtemp(prefix=f".staging-{os.getpid()}-", dir=out_dir))
     try:
-        staged = write_outputs(result, staging, rules, previous, staged=True)
+        processes = min(int(result.run.get("workers") or 1), os.cpu_count() or 1)
+        staged = write_outputs(result, staging, rules, previous, staged=True,
+                               offload=_OutputProcesses(rules, processes, out_dir))
         _normal_permissions(staging)
         entries = sorted(staging.iterdir(), key=lambda p: (p.name == "results.json", p.is_file(), p.name))
         for entry in entries:  # folders first, results.json last

@@ -393,9 +393,46 @@ def test_pages_made_ahead_equal_pages_made_at_the_end(tmp_path, cold_run):
         page = (tmp_path / "reports" / names[sub["submission_id"]]).read_bytes()
         assert page == render_report(sub, rules, later.run).encode("utf-8"), sub["submission_id"]
     assert "批次级检查后加上的问题".encode() in (tmp_path / "reports" / names[changed.submission_id]).read_bytes()
-    plain = copy.deepcopy(result)
-    write_outputs(plain, tmp_path / "plain", rules)
-    assert len(plain.pages) < len(result.pages)  # pages made ahead were used (the ones left were stale)
+    from pipeline.report import results_json
+    from pipeline.report.html import plan_pages
+
+    plans = {p.sid: p for p in plan_pages(results_json(later), rules, None, later.pages)}
+    used = [sid for sid, p in plans.items() if p.page is not None]
+    assert 0 < len(used) < len(early)  # pages made ahead were used, stale ones (batch findings) were not
+    assert plans[changed.submission_id].page is None
+
+
+@pytest.mark.parametrize("broken", [False, True])
+def test_other_processes_make_the_workbook_and_pages_like_the_parent(tmp_path, cold_run, monkeypatch, broken):
+    """Output processes take the workbook and a share of the pages; the outputs are the same bytes as
+    making everything in the parent, and what they fail to make (here: every task) the parent makes."""
+    import copy
+
+    import pipeline.report as report
+    from pipeline.engine import _OutputProcesses
+
+    result, _cache = cold_run
+    rules = load_rules()
+    monkeypatch.setattr(report, "OFFLOAD_MIN_PAGES", 1)
+    monkeypatch.setattr(report, "PAGES_PER_TASK", 1)
+    here, there = tmp_path / "here", tmp_path / "there"
+    report.write_outputs(copy.deepcopy(result), here, rules)
+    offload = _OutputProcesses(None if broken else rules, 2, tmp_path)  # rules None: every task fails
+    report.write_outputs(dataclasses.replace(copy.deepcopy(result), pages={}), there, rules, offload=offload)
+    files = sorted(p.relative_to(here) for p in here.rglob("*") if p.is_file())
+    assert files == sorted(p.relative_to(there) for p in there.rglob("*") if p.is_file())
+    for rel in files:
+        if rel.name != "consolidated.xlsx":
+            assert (here / rel).read_bytes() == (there / rel).read_bytes(), rel
+    assert load_workbook_values(here / "consolidated.xlsx") == load_workbook_values(there / "consolidated.xlsx")
+    assert not list(tmp_path.glob(".run-*"))  # the processes' folder is gone
+
+
+def load_workbook_values(path: Path) -> dict:
+    from openpyxl import load_workbook
+
+    wb = load_workbook(path)
+    return {ws.title: [[c.value for c in row] for row in ws.iter_rows()] for ws in wb}
 
 
 def test_cache_is_keyed_by_rules_and_ocr(tmp_path, subset, cold_run):

@@ -6,6 +6,7 @@ import hashlib
 import json
 import os
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -91,11 +92,40 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
         raise
 
 
+# Below this many pages to render, sending work to other processes costs more than it saves.
+OFFLOAD_MIN_PAGES = 40
+PAGES_PER_TASK = 25
+
+
+def make_output_worker(rules: Rules) -> Callable[[tuple], Any]:
+    """Worker factory (pipeline.workers) for making outputs in other processes: ("pages", run,
+    [(sid, record)]) → [(sid, page bytes)]; ("xlsx", data, folder) → the workbook's path."""
+    from .html import render_report
+    from .xlsx import write_xlsx
+
+    def handle(arg: tuple) -> Any:
+        kind = arg[0]
+        if kind == "pages":
+            _, run, subs = arg
+            return [(sid, render_report(sub, rules, run).encode("utf-8")) for sid, sub in subs]
+        if kind == "xlsx":
+            _, data, folder = arg
+            return str(write_xlsx(data, Path(folder), rules))
+        raise ValueError(kind)
+
+    return handle
+
+
 def write_outputs(result: BatchResult, out_dir: Path, rules: Rules, previous: Any = None,
-                  staged: bool = False) -> dict[str, Path]:
+                  staged: bool = False, offload: Any = None) -> dict[str, Path]:
     """Write results.json, expectations.json, consolidated.xlsx, index.html and reports/; unchanged
-    pages are taken from `previous` (an `html.PreviousReports`) when given."""
-    from .html import write_html
+    pages are taken from `previous` (an `html.PreviousReports`) when given.
+
+    `offload` (the engine's output processes: `.size`, `.start(tasks)` → a handle whose `.results()`
+    gives {task key: value or None}) takes the workbook and a share of the pages to render while
+    this process renders the rest; whatever it fails to make is made here.
+    """
+    from .html import plan_pages, render_plans, write_pages
     from .xlsx import write_xlsx
 
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -106,7 +136,34 @@ def write_outputs(result: BatchResult, out_dir: Path, rules: Rules, previous: An
         data, [outputs[s.submission_id].line if s.submission_id in outputs else None for s in result.submissions]))
     paths["expectations"] = out_dir / "expectations.json"
     atomic_write_bytes(paths["expectations"], json.dumps(result.expectations or {}, ensure_ascii=False, indent=1).encode("utf-8"))
-    paths["xlsx"] = write_xlsx(data, out_dir, rules)
-    digests = {sid: o.digest for sid, o in outputs.items()}
-    paths.update(write_html(data, out_dir, rules, previous, result.pages, staged, digests))
+    run = data.get("run") or {}
+    plans = plan_pages(data, rules, previous, result.pages, {sid: o.digest for sid, o in outputs.items()})
+    todo = [p for p in plans if p.page is None]
+    handle = None
+    if offload is not None and len(todo) >= OFFLOAD_MIN_PAGES:
+        share = len(todo) * offload.size // (offload.size + 1)
+        theirs, todo = todo[:share], todo[share:]
+        tasks = [("xlsx", ("xlsx", data, str(out_dir)))]
+        for i in range(0, len(theirs), PAGES_PER_TASK):
+            chunk = theirs[i:i + PAGES_PER_TASK]
+            tasks.append((i, ("pages", run, [(p.sid, p.sub) for p in chunk])))
+        handle = offload.start(tasks)
+    render_plans(todo, rules, run)
+    if handle is None:
+        paths["xlsx"] = write_xlsx(data, out_dir, rules)
+    else:
+        done = handle.results()
+        by_sid = {p.sid: p for p in plans}
+        for key, value in done.items():
+            if key != "xlsx" and value is not None:
+                for sid, page in value:
+                    by_sid[sid].page = page
+        render_plans(plans, rules, run)  # pages the other processes did not make
+        if done.get("xlsx"):
+            paths["xlsx"] = Path(done["xlsx"])
+        else:  # its process failed: drop any temp file it left and write the workbook here
+            for stray in out_dir.glob(".consolidated.xlsx.*"):
+                stray.unlink(missing_ok=True)
+            paths["xlsx"] = write_xlsx(data, out_dir, rules)
+    paths.update(write_pages(plans, data, out_dir, rules, previous, staged))
     return paths

@@ -20,6 +20,7 @@ import hashlib
 import json
 import re
 from collections import Counter
+from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from importlib import resources
 from pathlib import Path
@@ -801,35 +802,73 @@ def page_ahead(sub: dict[str, Any], rules: Rules, run: dict[str, Any],
     return digest, render_report(sub, rules, run).encode("utf-8")
 
 
-def write_html(data: dict[str, Any], out_dir: Path, rules: Rules, previous: PreviousReports | None = None,
-               ahead: dict[str, bytes] | None = None, staged: bool = False,
-               digests: dict[str, str] | None = None) -> dict[str, Path]:
-    """Write reports/<id>.html for each submission and index.html for the batch. `ahead` holds pages
-    made by `page_ahead`, by digest. `staged`: `out_dir` is a private staging folder published as a
-    whole, so pages are written directly rather than each through a temp file and a rename.
-    `digests`: report_digest of submissions by id, when the caller has them already."""
+@dataclass
+class PagePlan:
+    """One submission's page: where it goes, the digest of what it is made from (when needed), and
+    the page itself once it is known (taken over, made ahead, or rendered)."""
+
+    sid: str
+    name: str
+    sub: dict[str, Any]
+    digest: str = ""
+    page: bytes | None = None
+
+
+def plan_pages(data: dict[str, Any], rules: Rules, previous: PreviousReports | None = None,
+               ahead: dict[str, tuple[str, bytes]] | None = None,
+               digests: dict[str, str | None] | None = None) -> list[PagePlan]:
+    """Every submission's page, taken from `ahead` (pages made while files were read: submission id →
+    (digest, page)) or `previous` where the digest still holds; `page` is None where it must be
+    rendered. The digest is computed only where something is compared or recorded with it."""
+    subs = data.get("submissions") or []
+    names = report_files(subs)
+    run = data.get("run") or {}
+    plans = []
+    for s in subs:
+        sid = str(s.get("submission_id", ""))
+        plan = PagePlan(sid, names[sid], s)
+        made = (ahead or {}).get(sid)
+        if previous is not None or made is not None:
+            plan.digest = (digests or {}).get(sid) or report_digest(s, rules, run, plan.name)
+        if made is not None and made[0] == plan.digest:
+            plan.page = made[1]
+        elif previous is not None:
+            plan.page = previous.take(plan.name, plan.digest)
+        plans.append(plan)
+    return plans
+
+
+def render_plans(plans: list[PagePlan], rules: Rules, run: dict[str, Any]) -> None:
+    for plan in plans:
+        if plan.page is None:
+            plan.page = render_report(plan.sub, rules, run).encode("utf-8")
+
+
+def write_pages(plans: list[PagePlan], data: dict[str, Any], out_dir: Path, rules: Rules,
+                previous: PreviousReports | None = None, staged: bool = False) -> dict[str, Path]:
+    """Write reports/<page> for every (rendered) plan and index.html. `staged`: `out_dir` is a private
+    staging folder published as a whole, so pages are written directly rather than each through a
+    temp file and a rename."""
     from . import atomic_write_bytes
 
     reports = out_dir / "reports"
     reports.mkdir(parents=True, exist_ok=True)
-    subs = data.get("submissions") or []
-    names = report_files(subs)
-    run = data.get("run") or {}
-    for s in subs:
-        name = names[str(s.get("submission_id", ""))]
-        sid = str(s.get("submission_id", ""))
-        digest = (digests or {}).get(sid) or (report_digest(s, rules, run, name) if previous is not None or ahead else "")
-        page = ahead.pop(digest, None) if ahead else None
-        if page is None and previous is not None:
-            page = previous.take(name, digest)
-        if page is None:
-            page = render_report(s, rules, run).encode("utf-8")
+    for plan in plans:
+        assert plan.page is not None
         if staged:
-            (reports / name).write_bytes(page)
+            (reports / plan.name).write_bytes(plan.page)
         else:
-            atomic_write_bytes(reports / name, page)
+            atomic_write_bytes(reports / plan.name, plan.page)
         if previous is not None:
-            previous.record(name, digest, page)
+            previous.record(plan.name, plan.digest, plan.page)
     index = out_dir / "index.html"
-    atomic_write_bytes(index, render_index(data, rules, names).encode("utf-8"))
+    atomic_write_bytes(index, render_index(data, rules, {p.sid: p.name for p in plans}).encode("utf-8"))
     return {"index": index, "reports": reports}
+
+
+def write_html(data: dict[str, Any], out_dir: Path, rules: Rules, previous: PreviousReports | None = None,
+               ahead: dict[str, tuple[str, bytes]] | None = None, staged: bool = False) -> dict[str, Path]:
+    """Write reports/<id>.html for each submission and index.html for the batch, all in this process."""
+    plans = plan_pages(data, rules, previous, ahead)
+    render_plans(plans, rules, data.get("run") or {})
+    return write_pages(plans, data, out_dir, rules, previous, staged)
