@@ -30,7 +30,7 @@ class SubmissionOutput:
     data: dict[str, Any]
     line: str
     page: str
-    digest: str
+    digest: str | None  # None: not needed without a cache (made later if a page made ahead is compared)
 
 
 def submission_outputs(subs: list[Submission], rules: Rules, run: dict[str, Any], cache: Any = None,
@@ -52,7 +52,7 @@ def submission_outputs(subs: list[Submission], rules: Rules, run: dict[str, Any]
             continue
         data = submission_json(s)
         line = json.dumps(data, ensure_ascii=False)
-        digest = report_digest(data, rules, run, name)
+        digest = report_digest(data, rules, run, name) if key else None
         out[s.submission_id] = SubmissionOutput(data, line, name, digest)
         if key:
             cache.put_value("output", key, {"line": line, "digest": digest})
