@@ -92,10 +92,8 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
         raise
 
 
-# Below this many pages to render (or submissions in the workbook), sending work to other processes
-# costs more than it saves.
+# Below this many pages to render, sending work to other processes costs more than it saves.
 OFFLOAD_MIN_PAGES = 40
-OFFLOAD_MIN_ROWS = 200
 PAGES_PER_TASK = 25
 
 
@@ -142,8 +140,8 @@ def write_outputs(result: BatchResult, out_dir: Path, rules: Rules, previous: An
     plans = plan_pages(data, rules, previous, result.pages, {sid: o.digest for sid, o in outputs.items()})
     todo = [p for p in plans if p.page is None]
     handle = None
-    if offload is not None and (len(todo) >= OFFLOAD_MIN_PAGES or len(plans) >= OFFLOAD_MIN_ROWS):
-        share = len(todo) * offload.size // (offload.size + 1) if len(todo) >= OFFLOAD_MIN_PAGES else 0
+    if offload is not None and len(todo) >= OFFLOAD_MIN_PAGES:
+        share = len(todo) * offload.size // (offload.size + 1)
         theirs, todo = todo[:share], todo[share:]
         tasks = [("xlsx", ("xlsx", data, str(out_dir)))]
         for i in range(0, len(theirs), PAGES_PER_TASK):
