@@ -415,6 +415,8 @@ def test_other_processes_make_the_workbook_and_pages_like_the_parent(tmp_path, c
     rules = load_rules()
     monkeypatch.setattr(report, "OFFLOAD_MIN_PAGES", 1)
     monkeypatch.setattr(report, "PAGES_PER_TASK", 1)
+    monkeypatch.setattr(report, "STARTUP_PAGES", 0)  # so that pages, not only the workbook, go elsewhere
+    monkeypatch.setattr(report, "XLSX_PAGES_PER_ROW", 0)
     here, there = tmp_path / "here", tmp_path / "there"
     report.write_outputs(copy.deepcopy(result), here, rules)
     offload = _OutputProcesses(None if broken else rules, 2, tmp_path)  # rules None: every task fails

@@ -95,6 +95,10 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
 # Below this many pages to render, sending work to other processes costs more than it saves.
 OFFLOAD_MIN_PAGES = 40
 PAGES_PER_TASK = 25
+# What the other processes' other work costs, in pages (one page ≈ 2.5 ms): starting up, and the
+# workbook per submission row. Used to give the parent and them equal shares.
+STARTUP_PAGES = 150
+XLSX_PAGES_PER_ROW = 0.3
 
 
 def make_output_worker(rules: Rules) -> Callable[[tuple], Any]:
@@ -141,7 +145,8 @@ def write_outputs(result: BatchResult, out_dir: Path, rules: Rules, previous: An
     todo = [p for p in plans if p.page is None]
     handle = None
     if offload is not None and len(todo) >= OFFLOAD_MIN_PAGES:
-        share = len(todo) * offload.size // (offload.size + 1)
+        extra = offload.size * STARTUP_PAGES + XLSX_PAGES_PER_ROW * len(plans)
+        share = max(0, min(len(todo), int((len(todo) + extra) * offload.size / (offload.size + 1) - extra)))
         theirs, todo = todo[:share], todo[share:]
         tasks = [("xlsx", ("xlsx", data, str(out_dir)))]
         for i in range(0, len(theirs), PAGES_PER_TASK):
