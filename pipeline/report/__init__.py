@@ -147,12 +147,13 @@ def write_outputs(result: BatchResult, out_dir: Path, rules: Rules, previous: An
     if offload is not None and len(todo) >= OFFLOAD_MIN_PAGES:
         extra = offload.size * STARTUP_PAGES + XLSX_PAGES_PER_ROW * len(plans)
         share = max(0, min(len(todo), int((len(todo) + extra) * offload.size / (offload.size + 1) - extra)))
-        theirs, todo = todo[:share], todo[share:]
-        tasks = [("xlsx", ("xlsx", data, str(out_dir)))]
-        for i in range(0, len(theirs), PAGES_PER_TASK):
-            chunk = theirs[i:i + PAGES_PER_TASK]
-            tasks.append((i, ("pages", run, [(p.sid, p.sub) for p in chunk])))
-        handle = offload.start(tasks)
+        if share > 0:  # else starting processes would cost more than the parent making it all
+            theirs, todo = todo[:share], todo[share:]
+            tasks = [("xlsx", ("xlsx", data, str(out_dir)))]
+            for i in range(0, len(theirs), PAGES_PER_TASK):
+                chunk = theirs[i:i + PAGES_PER_TASK]
+                tasks.append((i, ("pages", run, [(p.sid, p.sub) for p in chunk])))
+            handle = offload.start(tasks)
     render_plans(todo, rules, run)
     if handle is None:
         paths["xlsx"] = write_xlsx(data, out_dir, rules)
