@@ -45,8 +45,8 @@ from .safety import Limits, check_ooxml, check_size
 from .workers import IsolatedPool, Outcome, PoolError
 
 # Problems that depend on the machine (its load, its free memory), not on the file: never cached.
-GX_TIMEOUT_S = 1800.0
-OUTPUT_TIMEOUT_S = 600.0  # one output task: the workbook, or a few dozen pages  # the great_expectations suites over a whole batch's tables
+GX_TIMEOUT_S = 1800.0  # the great_expectations suites over a whole batch's tables
+OUTPUT_TIMEOUT_S = 600.0  # one output task: the workbook, or a few dozen pages
 _GX_FAILURES = {"timeout": "超时", "crash": "异常退出", "memory": "内存不足"}
 _TRANSIENT = ("处理超时", "内存超限", "解析进程异常退出", "内部错误")
 
@@ -290,14 +290,12 @@ class _GXProcess:
 
     def __init__(self, work_dir: Path | None):
         self.work_dir = work_dir
-        self.root: str | None = None
         self.pool: IsolatedPool | None = None
 
     def start(self) -> None:
         if self.pool is None:
-            self.root = tempfile.mkdtemp(prefix=".gx-", dir=self.work_dir)
             self.pool = IsolatedPool("pipeline.validate.expectations:make_gx_handler", None, 1, GX_TIMEOUT_S, None,
-                                     tmp_root=self.root)
+                                     tmp_parent=self.work_dir)
             self.pool.start()
 
     def __call__(self, *arg: Any) -> Any:
@@ -311,7 +309,6 @@ class _GXProcess:
     def close(self) -> None:
         if self.pool is not None:
             self.pool.close()
-            shutil.rmtree(self.root or "", ignore_errors=True)
             self.pool = None
 
 
@@ -649,9 +646,8 @@ class _OutputProcesses:
 class _OutputHandle:
     def __init__(self, procs: _OutputProcesses, tasks: list[tuple[Any, Any]]):
         self.values: dict[Any, Any] = {}
-        root = tempfile.mkdtemp(prefix=f".run-{os.getpid()}-out-", dir=procs.out_dir)
         pool = IsolatedPool("pipeline.report:make_output_worker", procs.rules, min(procs.size, len(tasks)),
-                            OUTPUT_TIMEOUT_S, None, tmp_root=root)
+                            OUTPUT_TIMEOUT_S, None, tmp_parent=procs.out_dir)
 
         def drive() -> None:
             try:
@@ -661,7 +657,6 @@ class _OutputHandle:
                 pass
             finally:
                 pool.close()
-                shutil.rmtree(root, ignore_errors=True)
 
         self.thread = threading.Thread(target=drive, name="pipeline-outputs", daemon=True)
         self.thread.start()

@@ -227,16 +227,10 @@ def to_jsonable(obj: Any) -> Any:
     t = type(obj)
     if t in _LEAVES:  # most calls: answered by one set lookup
         return obj
-    if t is dict:
-        return {str(k): to_jsonable(v) for k, v in obj.items()}
-    if t is list or t is tuple:
-        return [to_jsonable(v) for v in obj]
-    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
-        return {name: to_jsonable(getattr(obj, name)) for name in field_names(t)}
-    if isinstance(obj, (str, int, float)):
-        return obj
     if isinstance(obj, dict):
         return {str(k): to_jsonable(v) for k, v in obj.items()}
     if isinstance(obj, (list, tuple)):
         return [to_jsonable(v) for v in obj]
+    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+        return {name: to_jsonable(getattr(obj, name)) for name in field_names(t)}
     return obj

@@ -325,15 +325,20 @@ class IsolatedPool:
     """
 
     def __init__(self, factory: str, payload: Any, workers: int, timeout_s: float | None,
-                 memory_mb: int | None, tmp_root: str | Path | None = None,
+                 memory_mb: int | None, tmp_root: str | Path | None = None, tmp_parent: str | Path | None = None,
                  sys_path: list[str] | None = None, stderr: int | None = subprocess.DEVNULL, depth: int = 2):
         self.factory = factory
         self.payload = payload
         self.workers = max(1, workers)
         self.timeout_s = timeout_s
         self.memory_mb = memory_mb
+        # Without a `tmp_root`, the pool makes its own folder (inside `tmp_parent` if given, named like a
+        # run's folder so a killed run's leftovers are cleaned) and removes it when closed.
         self._own_tmp = tmp_root is None
-        self.tmp_root = tempfile.mkdtemp(prefix="pipeline-workers-") if tmp_root is None else str(tmp_root)
+        if tmp_root is None:
+            prefix = f".run-{os.getpid()}-workers-" if tmp_parent is not None else "pipeline-workers-"
+            tmp_root = tempfile.mkdtemp(prefix=prefix, dir=tmp_parent)
+        self.tmp_root = str(tmp_root)
         os.makedirs(self.tmp_root, exist_ok=True)
         self.sys_path = sys_path if sys_path is not None else [p for p in sys.path if p]
         self.stderr = stderr
