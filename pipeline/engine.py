@@ -322,7 +322,7 @@ class _SubmissionValidator:
         self.validated = self.reused = 0
         self.seconds = 0.0
         self.previous_pages = previous_pages
-        self.pages: dict[str, tuple[str, bytes]] = {}  # submission id → (digest, page) made ahead
+        self.pages: dict[str, tuple[str, Any]] = {}  # submission id → (digest, page made ahead or taken over)
         self.page_seconds = 0.0
         self.signals: set[tuple] = set()  # batch_signals of the submissions seen so far
         self.before_batch: dict[int, tuple[str, set[int], int]] = {}  # id(sub) → (digest, finding ids, notes)

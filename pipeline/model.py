@@ -199,9 +199,9 @@ class BatchResult:
     submissions: list[Submission]
     expectations: dict[str, Any] | None = None
     # Per-submission pages rendered while files were still being read: submission id → (digest of
-    # what it was rendered from (report.html.report_digest), page); the writer uses those whose
-    # digest still holds.
-    pages: dict[str, tuple[str, bytes]] = field(default_factory=dict, repr=False)
+    # what it was rendered from (report.html.report_digest), page: bytes, or a previous run's page
+    # to take over, report.html.PublishedPage); the writer uses those whose digest still holds.
+    pages: dict[str, tuple[str, Any]] = field(default_factory=dict, repr=False)
     # Each submission's results.json record, its line and its page's digest, by submission id
     # (report.submission_outputs), made from the submissions as run_batch returns them: empty it
     # after changing a submission. The writer makes what is missing.

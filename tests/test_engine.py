@@ -345,14 +345,17 @@ def test_warm_run_reports_equal_a_full_render(tmp_path, subset, monkeypatch):
     original = html.render_report
     monkeypatch.setattr(html, "render_report", lambda sub, *a: rendered.append(sub["submission_id"]) or original(sub, *a))
     counts = []
+    inodes = []
     for args in (["--out", str(out)], ["--out", str(out)], ["--out", str(full), "--no-cache"]):
         rendered.clear()
         res = CliRunner().invoke(main, ["run", str(batch), "--no-ocr", "-q", *args])
         assert res.exit_code == 0, res.output
         counts.append(len(set(rendered)))
+        inodes.append({p.name: p.stat().st_ino for p in (out / "reports").iterdir()})
         # Pages are made while files are read; one changed by a batch-level finding is made again.
         assert len(rendered) <= 2 * len(set(rendered))
     assert counts == [4, 0, 4]  # cold, warm (every page taken over), --no-cache
+    assert inodes[1] == inodes[0] and len(inodes[0]) == 4  # taken over by a hard link, not copied
     pages = sorted(p.name for p in (full / "reports").iterdir())
     assert len(pages) == 4 and pages == sorted(p.name for p in (out / "reports").iterdir())
     for name in pages:

@@ -741,11 +741,32 @@ def report_digest(sub: dict[str, Any], rules: Rules, run: dict[str, Any], name: 
     return hashlib.sha256(data.encode("utf-8")).hexdigest()
 
 
+@dataclass(frozen=True)
+class PublishedPage:
+    """A page the previous run published and nobody has changed since (same size, mtime and inode as
+    the manifest recorded, like git's index): linked into the new reports folder, not read and
+    written again. Its sha256 is the one recorded when it was written."""
+
+    path: Path
+    sha256: str
+
+
+# A page as the outputs hold it: rendered bytes, or a published page to take over unchanged.
+PageBody = bytes | PublishedPage
+
+
+def _stat_key(path: Path) -> list[int]:
+    st = path.stat()
+    return [st.st_size, st.st_mtime_ns, st.st_ino]
+
+
 class PreviousReports:
     """The pages a previous run published into `folder`, and the manifest of what they were made from.
 
     A page is taken over only when its input digest matches and the file still has the bytes the
-    manifest recorded; anything else (no manifest, another folder, an edited file) is rendered anew.
+    manifest recorded: checked by size, mtime and inode where those are unchanged (the page is then
+    hard-linked), else by reading and hashing it; anything else (no manifest, another folder, an
+    edited file) is rendered anew.
     """
 
     def __init__(self, folder: Path, manifest: Path):
@@ -753,27 +774,37 @@ class PreviousReports:
         try:
             data = json.loads(manifest.read_text("utf-8"))
             ok = isinstance(data, dict) and data.get("folder") == str(folder) and isinstance(data.get("reports"), dict)
-            self.entries: dict[str, list[str]] = data["reports"] if ok else {}
+            self.entries: dict[str, list[Any]] = data["reports"] if ok else {}
         except (OSError, ValueError):
             self.entries = {}
-        self.current: dict[str, list[str]] = {}
+        self.current: dict[str, list[Any]] = {}
         self.reused = 0
 
-    def take(self, name: str, digest: str) -> bytes | None:
+    def take(self, name: str, digest: str) -> PageBody | None:
         entry = self.entries.get(name)
-        if not isinstance(entry, list) or entry[:1] != [digest]:
+        if not isinstance(entry, list) or len(entry) < 2 or entry[0] != digest:
             return None
+        path = self.folder / name
         try:
-            data = (self.folder / name).read_bytes()
+            if len(entry) == 3 and entry[2] == _stat_key(path):
+                self.reused += 1
+                return PublishedPage(path, entry[1])
+            data = path.read_bytes()
         except OSError:
             return None
-        if [digest, hashlib.sha256(data).hexdigest()] != entry:
+        if hashlib.sha256(data).hexdigest() != entry[1]:
             return None
         self.reused += 1
         return data
 
-    def record(self, name: str, digest: str, data: bytes) -> None:
-        self.current[name] = [digest, hashlib.sha256(data).hexdigest()]
+    def record(self, name: str, digest: str, written: Path, page: PageBody) -> None:
+        """`page` was written to `written` (in its final folder, or in a staging folder published by
+        rename, which keeps size, mtime and inode)."""
+        sha = page.sha256 if isinstance(page, PublishedPage) else hashlib.sha256(page).hexdigest()
+        try:
+            self.current[name] = [digest, sha, _stat_key(written)]
+        except OSError:
+            self.current[name] = [digest, sha]
 
     def save(self) -> None:
         """Called once the new pages are in `folder`."""
@@ -787,7 +818,7 @@ class PreviousReports:
 
 
 def page_ahead(sub: dict[str, Any], rules: Rules, run: dict[str, Any],
-               previous: PreviousReports | None = None) -> tuple[str, bytes | None]:
+               previous: PreviousReports | None = None) -> tuple[str, PageBody | None]:
     """A submission's page made before the batch is complete, under the name it gets when no other id
     collides with it: (digest, page). `write_html` uses it if the digest still holds at the end
     (batch-level findings or a renamed page change it, and the page is then made again). A page the
@@ -811,11 +842,11 @@ class PagePlan:
     name: str
     sub: dict[str, Any]
     digest: str = ""
-    page: bytes | None = None
+    page: PageBody | None = None
 
 
 def plan_pages(data: dict[str, Any], rules: Rules, previous: PreviousReports | None = None,
-               ahead: dict[str, tuple[str, bytes]] | None = None,
+               ahead: dict[str, tuple[str, PageBody]] | None = None,
                digests: dict[str, str | None] | None = None) -> list[PagePlan]:
     """Every submission's page, taken from `ahead` (pages made while files were read: submission id →
     (digest, page)) or `previous` where the digest still holds; `page` is None where it must be
@@ -848,26 +879,47 @@ def write_pages(plans: list[PagePlan], data: dict[str, Any], out_dir: Path, rule
                 previous: PreviousReports | None = None, staged: bool = False) -> dict[str, Path]:
     """Write reports/<page> for every (rendered) plan and index.html. `staged`: `out_dir` is a private
     staging folder published as a whole, so pages are written directly rather than each through a
-    temp file and a rename."""
+    temp file and a rename, and a page taken over from the previous run is hard-linked."""
     from . import atomic_write_bytes
 
     reports = out_dir / "reports"
     reports.mkdir(parents=True, exist_ok=True)
     for plan in plans:
         assert plan.page is not None
-        if staged:
-            (reports / plan.name).write_bytes(plan.page)
-        else:
-            atomic_write_bytes(reports / plan.name, plan.page)
+        dest = reports / plan.name
+        if isinstance(plan.page, PublishedPage):
+            if not (staged and _link(plan.page.path, dest)):
+                try:
+                    body = plan.page.path.read_bytes()
+                except OSError:  # gone since it was checked: make it again
+                    body = render_report(plan.sub, rules, data.get("run") or {}).encode("utf-8")
+                if hashlib.sha256(body).hexdigest() != plan.page.sha256:
+                    body = render_report(plan.sub, rules, data.get("run") or {}).encode("utf-8")
+                plan.page = body
+        if isinstance(plan.page, bytes):
+            if staged:
+                dest.write_bytes(plan.page)
+            else:
+                atomic_write_bytes(dest, plan.page)
         if previous is not None:
-            previous.record(plan.name, plan.digest, plan.page)
+            previous.record(plan.name, plan.digest, dest, plan.page)
     index = out_dir / "index.html"
     atomic_write_bytes(index, render_index(data, rules, {p.sid: p.name for p in plans}).encode("utf-8"))
     return {"index": index, "reports": reports}
 
 
+def _link(src: Path, dest: Path) -> bool:
+    """Hard-link a published page into the staging folder (same file system: both are inside OUT)."""
+    try:
+        dest.unlink(missing_ok=True)
+        dest.hardlink_to(src)
+        return True
+    except OSError:  # no hard links here (some network or FAT file systems)
+        return False
+
+
 def write_html(data: dict[str, Any], out_dir: Path, rules: Rules, previous: PreviousReports | None = None,
-               ahead: dict[str, tuple[str, bytes]] | None = None, staged: bool = False) -> dict[str, Path]:
+               ahead: dict[str, tuple[str, PageBody]] | None = None, staged: bool = False) -> dict[str, Path]:
     """Write reports/<id>.html for each submission and index.html for the batch, all in this process."""
     plans = plan_pages(data, rules, previous, ahead)
     render_plans(plans, rules, data.get("run") or {})
