@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pipeline.validate.coverage import SectionText, compute_coverage, rules_tokenizer
-from pipeline.validate.segment import segment, tokenizer
+from pipeline.validate.segment import _ENG, HAN_BLOCK, block_cuts, cut_no_hmm, segment, tokenizer
 
 try:
     from .validate_support import RULES
@@ -171,3 +171,153 @@ def test_block_by_block_segmentation_equals_segmenting_the_whole_text(tk):
 def test_block_boundaries_on_mixed_text(tk, text):
     folded = SectionText("k", text, tk).folded
     assert _lazy_boundaries(text, tk) == _boundaries_by_segmenting_everything(folded, tk)
+
+
+# --- The fast path (segment.cut_no_hmm / block_cuts) against jieba itself -------------------------
+
+
+def _sample_texts() -> list[str]:
+    samples = json.loads((Path(__file__).parent.parent / "samples" / "expected.json").read_text("utf-8"))
+    return [t for sub in samples["submissions"].values()
+            for t in ((sub.get("fields") or {}).get("sections") or {}).values() if isinstance(t, str) and t]
+
+
+SAMPLE_CHARS = sorted(set("".join(_sample_texts())))
+ALPHABET = SAMPLE_CHARS + [c for c in map(chr, range(32, 127)) if c not in SAMPLE_CHARS] + list("\r\n\t\u3000\x0b\x1c\x85")
+
+
+def jieba_tokens(text: str, tk) -> list[tuple[str, int, int]]:
+    return list(tk.tokenize(text, HMM=False))
+
+
+def assert_same_as_jieba(text: str, tk) -> None:
+    expected = jieba_tokens(text, tk)
+    assert cut_no_hmm(text, tk) == expected, text
+    assert [(t.text, t.start, t.end) for t in segment(text, tk)] == [w for w in expected if w[0].strip()], text
+    for m in HAN_BLOCK.finditer(text):  # one block on its own, as coverage cuts it
+        block = m.group()
+        ends = [e for _, _, e in jieba_tokens(block, tk)]
+        assert block_cuts(block, tk) == [0] + ends, block
+
+
+def test_the_block_patterns_are_jiebas():
+    assert "(" + HAN_BLOCK.pattern + ")" == jieba.re_han_default.pattern
+    assert {c for c in map(chr, range(0x110000)) if jieba.re_eng.match(c)} == set(_ENG)
+
+
+def test_fast_path_equals_jieba_on_every_sample_narrative(tk):
+    texts = _sample_texts()
+    assert len(texts) > 20
+    blocks = 0
+    for text in texts:
+        folded = SectionText("k", text, tk).folded
+        assert_same_as_jieba(text, tk)
+        assert_same_as_jieba(folded, tk)
+        blocks += len(HAN_BLOCK.findall(folded))
+        # coverage's boundaries, straight from jieba on the whole text
+        tokens = [w for w in jieba_tokens(folded, tk) if w[0].strip()]
+        assert _lazy_boundaries(text, tk) == ({s for _, s, _ in tokens}, {e for _, _, e in tokens})
+    assert blocks > 1000
+
+
+def test_fast_path_equals_jieba_on_all_sample_text_as_one_long_block(tk):
+    text = "".join(HAN_BLOCK.findall("".join(_sample_texts())))
+    assert len(text) > 20_000 and HAN_BLOCK.fullmatch(text)
+    assert_same_as_jieba(text, tk)
+
+
+ADVERSARIAL = [
+    "", " ", "\r\n", "\r\r\n\n", "\n\r", "\t\u3000\x0b\x1c\x85 ", "，。、", "a", "的",
+    "的" * 1000, "a" * 500, "7" * 300, "-" * 50, "%%%", ".", "+#&._%-",
+    "AIGC", "aigc", "5G", "5g", "AR/VR", "AI赋能", "ai+5G+xr", "3.14%的A股", "C++与C#开发", "x86-64架构",
+    "abc123数字孪生xyz", "元宇宙2.0版本", "１２３ＡＢＣ数字", "数字孪生产线", "元宇宙宇宙元",
+    "数 字 孪 生", "数字\r\n孪生", "数字\r孪生\n产线", "（数字孪生）【元宇宙】“产线”",
+    "研究生命起源", "结婚的和尚未结婚的", "南京市长江大桥", "工信处女干事每月经过下属科室",
+]
+
+
+def test_fast_path_equals_jieba_on_adversarial_strings(tk):
+    overlaps = [a + b for a in TERMS for b in TERMS] + [a + b[1:] for a in TERMS for b in TERMS if b and a.endswith(b[0])]
+    runs = [c * n for c in ("数", "生", "A", "0", "宇", "元") for n in (1, 2, 3, 7, 64)]
+    mixed = ["".join(TERMS), " ".join(TERMS), "，".join(TERMS), "a".join(TERMS), "".join(TERMS) * 20]
+    for text in ADVERSARIAL + list(TERMS) + overlaps + runs + mixed:
+        assert_same_as_jieba(text, tk)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(alphabet=st.sampled_from(ALPHABET), max_size=80))
+def test_fast_path_equals_jieba_on_random_text(tk, text):
+    assert_same_as_jieba(text, tk)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.one_of(st.sampled_from(TERMS), st.text(alphabet=st.sampled_from(ALPHABET), max_size=6)), max_size=12))
+def test_fast_path_equals_jieba_on_runs_of_user_terms(tk, pieces):
+    assert_same_as_jieba("".join(pieces), tk)
+
+
+@pytest.fixture(scope="module")
+def private_tk(tk):
+    """A tokenizer of our own, safe to change (the rules' one is shared by the whole process)."""
+    own = jieba.Tokenizer()
+    own.tmp_dir = tk.tmp_dir  # its dictionary cache: no rebuild
+    own.initialize()
+    assert len(own.FREQ) > 100_000
+    return own
+
+
+def _unknown_han(tk, k: int) -> list[str]:
+    chars = [c for c in map(chr, range(0x9FD5, 0x4E00, -1)) if c not in tk.FREQ]
+    assert len(chars) >= k
+    return chars[:k]
+
+
+def test_equal_scores_go_to_the_longer_word_as_in_jieba(private_tk):
+    """X+YZ and XY+Z score exactly the same (the same two floats added); jieba's max over
+    (score, end) takes the larger end, so XY+Z."""
+    x, y, z = _unknown_han(private_tk, 3)
+    assert jieba_tokens(x + y + z, private_tk) == [(x, 0, 1), (y, 1, 2), (z, 2, 3)]  # unknown chars
+    for word, freq in ((x, 50), (z, 50), (x + y, 7), (y + z, 7)):
+        private_tk.add_word(word, freq=freq)
+    assert [w for w, _, _ in jieba_tokens(x + y + z, private_tk)] == [x + y, z]
+    assert_same_as_jieba(x + y + z, private_tk)
+    assert_same_as_jieba(f"甲{x}{y}{z}{x}{y}{z}{y}{z}乙", private_tk)
+
+
+def test_words_added_or_removed_later_are_seen(private_tk):
+    """The log-frequency memo kept with the tokenizer follows add_word / del_word."""
+    a, b = _unknown_han(private_tk, 5)[3:5]
+    text = f"元宇宙{a}{b}数字孪生产线"
+    assert_same_as_jieba(text, private_tk)  # fills the memo
+    private_tk.add_word(a + b, freq=3)
+    assert_same_as_jieba(text, private_tk)
+    assert (a + b) in [w for w, _, _ in cut_no_hmm(text, private_tk)]
+    private_tk.add_word("宇宙数字", freq=10**9)  # a new total: every score changes
+    assert_same_as_jieba(text + "宇宙数字", private_tk)
+    private_tk.del_word(a + b)  # FREQ 0, total unchanged
+    assert_same_as_jieba(text, private_tk)
+    assert (a + b) not in [w for w, _, _ in cut_no_hmm(text, private_tk)]
+
+
+def test_fast_path_rejects_bytes_as_jieba_does(tk):
+    with pytest.raises(ValueError):
+        list(tk.tokenize(b"abc", HMM=False))
+    with pytest.raises(ValueError):
+        cut_no_hmm(b"abc", tk)
+
+
+def test_a_new_total_is_seen(private_tk):
+    """The word PQ (freq 1) beats P + Q (freq G each) iff 1 * total > G * G: with G * G = 4 * total
+    the pair is cut apart, and after a word raising the total tenfold, joined, in jieba and here."""
+    from math import isqrt
+
+    p, q = _unknown_han(private_tk, 8)[6:8]
+    g = isqrt(4 * private_tk.total)
+    for word, freq in ((p, g), (q, g), (p + q, 1)):
+        private_tk.add_word(word, freq=freq)
+    text = f"的{p}{q}的"
+    assert [w for w, _, _ in jieba_tokens(text, private_tk)] == ["的", p, q, "的"]
+    assert_same_as_jieba(text, private_tk)
+    private_tk.add_word(_unknown_han(private_tk, 1)[0] * 2, freq=10 * private_tk.total)
+    assert [w for w, _, _ in jieba_tokens(text, private_tk)] == ["的", p + q, "的"]
+    assert_same_as_jieba(text, private_tk)

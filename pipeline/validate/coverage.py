@@ -9,18 +9,14 @@ Offsets are into the section's text as stored in `fields["sections"]`, for highl
 
 from __future__ import annotations
 
-import re
 from bisect import bisect_right
 from functools import lru_cache
 from typing import Any
 
 from ..config import Rules
 from .registry import Prepared
-from .segment import segment, tokenizer
+from .segment import HAN_BLOCK, block_cuts, tokenizer
 from .text import fold
-
-# jieba's own block pattern (jieba.re_han_default), which `Tokenizer.cut` splits a text by.
-HAN_BLOCK = re.compile("[\u4E00-\u9FD5a-zA-Z0-9+#&\\._%\\-]+")
 
 
 def _synonyms(rules: Rules) -> dict[str, dict[str, list[str]]]:
@@ -68,8 +64,8 @@ class SectionText:
         got = self._cut.get(i)
         if got is None:
             a, b = self._spans[i]
-            tokens = segment(self.folded[a:b], self._tk)
-            got = self._cut[i] = ({a + t.start for t in tokens}, {a + t.end for t in tokens})
+            cuts = block_cuts(self.folded[a:b], self._tk)  # the block's segment() tokens, as offsets
+            got = self._cut[i] = ({a + c for c in cuts[:-1]}, {a + c for c in cuts[1:]})
         return got
 
     def starts_token(self, pos: int) -> bool:
