@@ -18,6 +18,8 @@ import hashlib
 import json
 import logging
 import re
+from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 from typing import Any
 
 from ..config import Rules
@@ -121,19 +123,30 @@ def validate_across(submissions: list[Submission], rules: Rules, prep: Prepared 
     """The batch part, on submissions `validate_submission` has seen: batch rules, great_expectations
     (its result reused from `gx_cache` when the tables are identical), then order and status."""
     prep = prep or Prepared(rules)
-    for fn in CHECKS["batch"]:
-        try:
-            for sub, finding in fn(submissions, rules, prep):
-                sub.findings.append(finding)
-        except Exception as exc:
-            log.exception("batch check %s failed", fn.__name__)
-            for sub in submissions:
-                sub.notes.append(Note(f"批次规则 {'、'.join(fn.rule_ids)} 执行出错：{type(exc).__name__}: {exc}"))
-    result: dict[str, Any] | None = None
+    gx_run = None
     if expectations:
         from .expectations import run_expectations
 
-        result, gx_findings = run_expectations(submissions, rules, prep, cache=gx_cache, runner=gx_runner)
+        gx_run = partial(run_expectations, submissions, rules, prep, cache=gx_cache, runner=gx_runner)
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="pipeline-gx") as pool:
+        # The suites read the tables of fields, which the batch rules leave alone: when they run in
+        # another process (`gx_runner`), this thread only waits for them, and the batch rules run
+        # meanwhile. Their findings are merged below, after the batch rules', as before.
+        gx_future = pool.submit(gx_run) if gx_run is not None and gx_runner is not None else None
+        for fn in CHECKS["batch"]:
+            try:
+                for sub, finding in fn(submissions, rules, prep):
+                    sub.findings.append(finding)
+            except Exception as exc:
+                log.exception("batch check %s failed", fn.__name__)
+                for sub in submissions:
+                    sub.notes.append(Note(f"批次规则 {'、'.join(fn.rule_ids)} 执行出错：{type(exc).__name__}: {exc}"))
+        gx_result = gx_future.result() if gx_future is not None else None
+    if gx_result is None and gx_run is not None:  # the suites run here, after the batch rules
+        gx_result = gx_run()
+    result: dict[str, Any] | None = None
+    if gx_result is not None:
+        result, gx_findings = gx_result
         by_id = {s.submission_id: s for s in submissions}
         added = 0
         for sid, found in gx_findings.items():
