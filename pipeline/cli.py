@@ -56,7 +56,15 @@ def run(input_dir: Path, out_dir: Path, workers: int | None, rules_path: str | N
     import dataclasses
     import time
 
-    from .engine import EngineError, RunOptions, clean_stale, private_tempdir, publish_outputs, run_batch
+    from .engine import (
+        EngineError,
+        OutputProcesses,
+        RunOptions,
+        clean_stale,
+        private_tempdir,
+        publish_outputs,
+        run_batch,
+    )
     from .report.html import PreviousReports
 
     if not input_dir.exists():
@@ -77,10 +85,12 @@ def run(input_dir: Path, out_dir: Path, workers: int | None, rules_path: str | N
     progress = None if quiet else _progress_printer()
     manifest = None if no_cache else (cache_dir or out_dir / ".cache") / "reports.json"
     previous = PreviousReports(out_dir / "reports", manifest) if manifest is not None else None
-    with private_tempdir(out_dir) as tmp:  # everything the run writes stays inside OUT
+    # Everything the run writes stays inside OUT; the output processes are stopped however it ends.
+    with private_tempdir(out_dir) as tmp, OutputProcesses(rules, out_dir) as outputs:
         options = RunOptions(workers=workers, limits=limits, ocr=not no_ocr, progress=progress,
                              cache_dir=None if no_cache else (cache_dir or out_dir / ".cache"), work_dir=tmp,
-                             executor=executor, scheduler=scheduler, previous_pages=previous)
+                             executor=executor, scheduler=scheduler, previous_pages=previous,
+                             output_processes=outputs)
         try:
             result = run_batch(input_dir, rules, options)
         except EngineError as exc:
@@ -93,7 +103,8 @@ def run(input_dir: Path, out_dir: Path, workers: int | None, rules_path: str | N
                 progress.close()
         if not result.submissions:
             _usage_error(f"输入文件夹中没有可检查的文件: {input_dir}")
-        publish_outputs(result, out_dir, rules, manifest, previous)
+        publish_outputs(result, out_dir, rules, manifest, previous,
+                        outputs if outputs.ready else None)  # else as many as the run had workers
     r, c = result.run, result.run["counts"]
     seconds = time.perf_counter() - started
     if not quiet:

@@ -68,6 +68,9 @@ class RunOptions:
     # Pages of a previous run to take over unchanged (report.html.PreviousReports); pass the same
     # object to publish_outputs.
     previous_pages: Any = None
+    # The output processes publish_outputs will use (OutputProcesses): started once the batch is
+    # known to be large enough, so they are ready when the outputs are due.
+    output_processes: Any = None
 
 
 @dataclass(frozen=True)
@@ -400,7 +403,7 @@ class _SubmissionValidator:
 def run_batch(input_dir: Path, rules: Rules, options: RunOptions | None = None) -> BatchResult:
     """Check every submission in `input_dir`; returns results. Writes only to the cache and the run's
     temp folder (below `work_dir`), which is removed before returning."""
-    from .report import submission_outputs
+    from .report import OFFLOAD_MIN_PAGES, submission_outputs
     from .validate import validate_across
     from .validate.segment import set_cache_dir
 
@@ -442,6 +445,9 @@ def run_batch(input_dir: Path, rules: Rules, options: RunOptions | None = None) 
                         todo.append(((si, fi), task))
             total = len(results) + len(todo)
             stage["hash_and_cache"] = time.perf_counter() - t1
+            if options.output_processes is not None and len(inputs) >= OFFLOAD_MIN_PAGES:
+                # One for the workbook; as many as the file workers when most pages will be new.
+                options.output_processes.prestart(workers if len(todo) >= OFFLOAD_MIN_PAGES else 1)
             if options.progress and total:
                 options.progress(len(results), total)
 
@@ -631,23 +637,54 @@ def _alive(pid: int, entry: Path) -> bool:
     return True
 
 
-class _OutputProcesses:
+class OutputProcesses:
     """Worker processes that make the workbook and a share of the pages while the parent makes the
-    rest (report.write_outputs' `offload`). As many as the run had file workers (at most the
-    cores); their folder is a `.run-<pid>-…` folder inside OUT, removed when they are done."""
+    rest (report.write_outputs' `offload`). As many as the run has file workers (at most the cores);
+    their folder is a `.run-<pid>-…` folder inside OUT, removed when they are closed.
 
-    def __init__(self, rules: Rules, size: int, out_dir: Path):
-        self.rules, self.size, self.out_dir = rules, max(1, size), out_dir
+    `prestart` starts them early (the engine does when a batch is large enough to need them), so
+    they import the report code while files are read rather than when outputs are due; otherwise
+    `start` starts them with the first tasks. One batch of tasks per object; `close` ends them.
+    """
+
+    def __init__(self, rules: Rules, out_dir: Path, size: int = 1):
+        self.rules, self.out_dir, self.size = rules, out_dir, max(1, size)
+        self.pool: IsolatedPool | None = None
+
+    @property
+    def ready(self) -> bool:
+        """Already started: using them costs no start-up."""
+        return self.pool is not None
+
+    def prestart(self, size: int) -> None:
+        if self.pool is None:
+            self.size = max(1, min(size, os.cpu_count() or 1))
+            self._pool(self.size).start()
+
+    def _pool(self, size: int) -> IsolatedPool:
+        if self.pool is None:
+            self.pool = IsolatedPool("pipeline.report:make_output_worker", self.rules, size, OUTPUT_TIMEOUT_S, None,
+                                     tmp_parent=self.out_dir)
+        return self.pool
 
     def start(self, tasks: list[tuple[Any, Any]]) -> _OutputHandle:
-        return _OutputHandle(self, tasks)
+        return _OutputHandle(self._pool(min(self.size, len(tasks))), tasks, self.close)
+
+    def close(self) -> None:
+        if self.pool is not None:
+            self.pool.close()
+            self.pool = None
+
+    def __enter__(self) -> OutputProcesses:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
 
 class _OutputHandle:
-    def __init__(self, procs: _OutputProcesses, tasks: list[tuple[Any, Any]]):
+    def __init__(self, pool: IsolatedPool, tasks: list[tuple[Any, Any]], done: Callable[[], None]):
         self.values: dict[Any, Any] = {}
-        pool = IsolatedPool("pipeline.report:make_output_worker", procs.rules, min(procs.size, len(tasks)),
-                            OUTPUT_TIMEOUT_S, None, tmp_parent=procs.out_dir)
 
         def drive() -> None:
             try:
@@ -656,7 +693,7 @@ class _OutputHandle:
             except Exception:  # noqa: BLE001 - the parent makes whatever is missing
                 pass
             finally:
-                pool.close()
+                done()
 
         self.thread = threading.Thread(target=drive, name="pipeline-outputs", daemon=True)
         self.thread.start()
@@ -667,13 +704,14 @@ class _OutputHandle:
 
 
 def publish_outputs(result: BatchResult, out_dir: Path, rules: Rules, manifest: Path | None = None,
-                    previous: Any = None) -> dict[str, Path]:
+                    previous: Any = None, processes: OutputProcesses | None = None) -> dict[str, Path]:
     """Render every output into a staging folder inside OUT, then move each into place by rename.
 
     A run killed while rendering leaves the previous outputs untouched; files are replaced by
     os.replace and the reports folder by an atomic exchange where the OS offers one (Linux).
     With a `manifest` path, per-submission pages whose inputs did not change since the run that
-    wrote the manifest are copied from OUT/reports instead of rendered.
+    wrote the manifest are taken over instead of rendered. `processes`: the run's output processes
+    (started early by run_batch); without them, some are started here if the batch needs them.
     """
     from .report import write_outputs
     from .report.html import PreviousReports
@@ -683,9 +721,10 @@ def publish_outputs(result: BatchResult, out_dir: Path, rules: Rules, manifest: 
         previous = PreviousReports(out_dir / "reports", manifest)
     staging = Path(tempfile.mkdtemp(prefix=f".staging-{os.getpid()}-", dir=out_dir))
     try:
-        processes = min(int(result.run.get("workers") or 1), os.cpu_count() or 1)
-        staged = write_outputs(result, staging, rules, previous, staged=True,
-                               offload=_OutputProcesses(rules, processes, out_dir))
+        if processes is None:
+            processes = OutputProcesses(rules, out_dir, min(int(result.run.get("workers") or 1), os.cpu_count() or 1))
+        with processes:
+            staged = write_outputs(result, staging, rules, previous, staged=True, offload=processes)
         _normal_permissions(staging)
         entries = sorted(staging.iterdir(), key=lambda p: (p.name == "results.json", p.is_file(), p.name))
         for entry in entries:  # folders first, results.json last

@@ -405,14 +405,14 @@ def test_pages_made_ahead_equal_pages_made_at_the_end(tmp_path, cold_run):
     assert plans[changed.submission_id].page is None
 
 
-@pytest.mark.parametrize("broken", [False, True])
-def test_other_processes_make_the_workbook_and_pages_like_the_parent(tmp_path, cold_run, monkeypatch, broken):
+@pytest.mark.parametrize("mode", ["started with the tasks", "prestarted", "broken"])
+def test_other_processes_make_the_workbook_and_pages_like_the_parent(tmp_path, cold_run, monkeypatch, mode):
     """Output processes take the workbook and a share of the pages; the outputs are the same bytes as
     making everything in the parent, and what they fail to make (here: every task) the parent makes."""
     import copy
 
     import pipeline.report as report
-    from pipeline.engine import _OutputProcesses
+    from pipeline.engine import OutputProcesses
 
     result, _cache = cold_run
     rules = load_rules()
@@ -422,8 +422,13 @@ def test_other_processes_make_the_workbook_and_pages_like_the_parent(tmp_path, c
     monkeypatch.setattr(report, "XLSX_PAGES_PER_ROW", 0)
     here, there = tmp_path / "here", tmp_path / "there"
     report.write_outputs(copy.deepcopy(result), here, rules)
-    offload = _OutputProcesses(None if broken else rules, 2, tmp_path)  # rules None: every task fails
-    report.write_outputs(dataclasses.replace(copy.deepcopy(result), pages={}), there, rules, offload=offload)
+    offload = OutputProcesses(None if mode == "broken" else rules, tmp_path, 2)  # rules None: every task fails
+    if mode == "prestarted":
+        offload.prestart(2)
+        assert offload.ready and offload.pool is not None and len(offload.pool._live) == 2
+    with offload:
+        report.write_outputs(dataclasses.replace(copy.deepcopy(result), pages={}), there, rules, offload=offload)
+    assert offload.pool is None  # closed once its tasks are done
     files = sorted(p.relative_to(here) for p in here.rglob("*") if p.is_file())
     assert files == sorted(p.relative_to(there) for p in there.rglob("*") if p.is_file())
     for rel in files:

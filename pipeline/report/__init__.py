@@ -103,7 +103,7 @@ XLSX_PAGES_PER_ROW = 0.3
 
 def make_output_worker(rules: Rules) -> Callable[[tuple], Any]:
     """Worker factory (pipeline.workers) for making outputs in other processes: ("pages", run,
-    [(sid, record)]) → [(sid, page bytes)]; ("xlsx", data, folder) → the workbook's path."""
+    [(sid, record)]) → [(sid, page bytes)]; ("xlsx", results.json path, folder) → the workbook's path."""
     from .html import render_report
     from .xlsx import write_xlsx
 
@@ -112,9 +112,9 @@ def make_output_worker(rules: Rules) -> Callable[[tuple], Any]:
         if kind == "pages":
             _, run, subs = arg
             return [(sid, render_report(sub, rules, run).encode("utf-8")) for sid, sub in subs]
-        if kind == "xlsx":
-            _, data, folder = arg
-            return str(write_xlsx(data, Path(folder), rules))
+        if kind == "xlsx":  # from results.json as written (reading it costs less than pickling the data)
+            _, results, folder = arg
+            return str(write_xlsx(json.loads(Path(results).read_bytes()), Path(folder), rules))
         raise ValueError(kind)
 
     return handle
@@ -125,9 +125,9 @@ def write_outputs(result: BatchResult, out_dir: Path, rules: Rules, previous: An
     """Write results.json, expectations.json, consolidated.xlsx, index.html and reports/; unchanged
     pages are taken from `previous` (an `html.PreviousReports`) when given.
 
-    `offload` (the engine's output processes: `.size`, `.start(tasks)` → a handle whose `.results()`
-    gives {task key: value or None}) takes the workbook and a share of the pages to render while
-    this process renders the rest; whatever it fails to make is made here.
+    `offload` (the engine's output processes: `.size`, `.ready` (already started), `.start(tasks)` →
+    a handle whose `.results()` gives {task key: value or None}) takes the workbook and a share of
+    the pages to render while this process renders the rest; whatever it fails to make is made here.
     """
     from .html import plan_pages, render_plans, write_pages
     from .xlsx import write_xlsx
@@ -144,12 +144,13 @@ def write_outputs(result: BatchResult, out_dir: Path, rules: Rules, previous: An
     plans = plan_pages(data, rules, previous, result.pages, {sid: o.digest for sid, o in outputs.items()})
     todo = [p for p in plans if p.page is None]
     handle = None
-    if offload is not None and len(todo) >= OFFLOAD_MIN_PAGES:
-        extra = offload.size * STARTUP_PAGES + XLSX_PAGES_PER_ROW * len(plans)
+    if offload is not None and (offload.ready or len(todo) >= OFFLOAD_MIN_PAGES):
+        startup = 0 if offload.ready else STARTUP_PAGES
+        extra = offload.size * startup + XLSX_PAGES_PER_ROW * len(plans)
         share = max(0, min(len(todo), int((len(todo) + extra) * offload.size / (offload.size + 1) - extra)))
-        if share > 0:  # else starting processes would cost more than the parent making it all
+        if share > 0 or offload.ready:  # else starting processes would cost more than the parent making it all
             theirs, todo = todo[:share], todo[share:]
-            tasks = [("xlsx", ("xlsx", data, str(out_dir)))]
+            tasks = [("xlsx", ("xlsx", str(paths["results"]), str(out_dir)))]
             for i in range(0, len(theirs), PAGES_PER_TASK):
                 chunk = theirs[i:i + PAGES_PER_TASK]
                 tasks.append((i, ("pages", run, [(p.sid, p.sub) for p in chunk])))
