@@ -445,9 +445,10 @@ def run_batch(input_dir: Path, rules: Rules, options: RunOptions | None = None) 
                         todo.append(((si, fi), task))
             total = len(results) + len(todo)
             stage["hash_and_cache"] = time.perf_counter() - t1
-            if options.output_processes is not None and len(inputs) >= OFFLOAD_MIN_PAGES:
-                # One for the workbook; as many as the file workers when most pages will be new.
-                options.output_processes.prestart(workers if len(todo) >= OFFLOAD_MIN_PAGES else 1)
+            if options.output_processes is not None and len(todo) >= OFFLOAD_MIN_PAGES:
+                # Many new files, so many pages to make at the end. (A warm run makes its workbook
+                # in the parent: handing it over costs more than it saves when little else is left.)
+                options.output_processes.prestart(workers)
             if options.progress and total:
                 options.progress(len(results), total)
 
@@ -642,9 +643,9 @@ class OutputProcesses:
     rest (report.write_outputs' `offload`). As many as the run has file workers (at most the cores);
     their folder is a `.run-<pid>-…` folder inside OUT, removed when they are closed.
 
-    `prestart` starts them early (the engine does when a batch is large enough to need them), so
-    they import the report code while files are read rather than when outputs are due; otherwise
-    `start` starts them with the first tasks. One batch of tasks per object; `close` ends them.
+    `prestart` starts them early (the engine does when a batch has many files to read), so they
+    import the report code while files are read rather than when outputs are due; otherwise `start`
+    starts them with the first tasks. One batch of tasks per object; `close` ends them.
     """
 
     def __init__(self, rules: Rules, out_dir: Path, size: int = 1):

@@ -125,9 +125,10 @@ def write_outputs(result: BatchResult, out_dir: Path, rules: Rules, previous: An
     """Write results.json, expectations.json, consolidated.xlsx, index.html and reports/; unchanged
     pages are taken from `previous` (an `html.PreviousReports`) when given.
 
-    `offload` (the engine's output processes: `.size`, `.ready` (already started), `.start(tasks)` →
-    a handle whose `.results()` gives {task key: value or None}) takes the workbook and a share of
-    the pages to render while this process renders the rest; whatever it fails to make is made here.
+    `offload` (the engine's output processes: `.size`, `.ready` (already started: no start-up to
+    pay), `.start(tasks)` → a handle whose `.results()` gives {task key: value or None}) takes the
+    workbook and a share of the pages to render while this process renders the rest, when there
+    are enough pages to render; whatever it fails to make is made here.
     """
     from .html import plan_pages, render_plans, write_pages
     from .xlsx import write_xlsx
@@ -144,11 +145,10 @@ def write_outputs(result: BatchResult, out_dir: Path, rules: Rules, previous: An
     plans = plan_pages(data, rules, previous, result.pages, {sid: o.digest for sid, o in outputs.items()})
     todo = [p for p in plans if p.page is None]
     handle = None
-    if offload is not None and (offload.ready or len(todo) >= OFFLOAD_MIN_PAGES):
-        startup = 0 if offload.ready else STARTUP_PAGES
-        extra = offload.size * startup + XLSX_PAGES_PER_ROW * len(plans)
+    if offload is not None and len(todo) >= OFFLOAD_MIN_PAGES:
+        extra = offload.size * (0 if offload.ready else STARTUP_PAGES) + XLSX_PAGES_PER_ROW * len(plans)
         share = max(0, min(len(todo), int((len(todo) + extra) * offload.size / (offload.size + 1) - extra)))
-        if share > 0 or offload.ready:  # else starting processes would cost more than the parent making it all
+        if share > 0:  # else starting processes would cost more than the parent making it all
             theirs, todo = todo[:share], todo[share:]
             tasks = [("xlsx", ("xlsx", str(paths["results"]), str(out_dir)))]
             for i in range(0, len(theirs), PAGES_PER_TASK):
