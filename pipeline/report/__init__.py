@@ -34,15 +34,18 @@ class SubmissionOutput:
 
 
 def submission_outputs(subs: list[Submission], rules: Rules, run: dict[str, Any], cache: Any = None,
-                       keys: dict[str, str | None] | None = None) -> dict[str, SubmissionOutput]:
-    """Every submission's output record, by id. With a `cache` (get_value/put_value) and `keys` (a
-    hash of each submission's final state, from the engine), unchanged submissions are read back
-    instead of converted, serialised and hashed again."""
+                       keys: dict[str, str | None] | None = None, only: set[str] | None = None,
+                       ) -> dict[str, SubmissionOutput]:
+    """Every submission's output record (or those whose ids are in `only`), by id. With a `cache`
+    (get_value/put_value) and `keys` (a hash of each submission's final state, from the engine),
+    unchanged submissions are read back instead of converted, serialised and hashed again."""
     from .html import report_digest, report_files
 
-    names = report_files([{"submission_id": s.submission_id} for s in subs])
+    names = report_files([{"submission_id": s.submission_id} for s in subs])  # page names: the whole batch's
     out: dict[str, SubmissionOutput] = {}
     for s in subs:
+        if only is not None and s.submission_id not in only:
+            continue
         name = names[s.submission_id]
         key = (keys or {}).get(s.submission_id)
         key = hashlib.sha256(f"{key}\0{name}".encode()).hexdigest() if key and cache is not None else None
@@ -95,27 +98,26 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
 # Below this many pages to render, sending work to other processes costs more than it saves.
 OFFLOAD_MIN_PAGES = 40
 PAGES_PER_TASK = 25
-# What the other processes' other work costs, in pages (one page ≈ 2.5 ms): starting up, and the
-# workbook per submission row. Used to give the parent and them equal shares.
+# What other work costs, in pages (one page ≈ 2.5 ms): starting an output process, and the
+# workbook (made by the parent) per submission row. Used to give the parent and them equal shares.
 STARTUP_PAGES = 150
-XLSX_PAGES_PER_ROW = 0.3
+XLSX_PAGES_PER_ROW = 0.4
 
 
 def make_output_worker(rules: Rules) -> Callable[[tuple], Any]:
-    """Worker factory (pipeline.workers) for making outputs in other processes: ("pages", run,
-    [(sid, record)]) → [(sid, page bytes)]; ("xlsx", results.json path, folder) → the workbook's path."""
+    """Worker factory (pipeline.workers) for making pages in other processes: (folder, run, [(sid,
+    page name, results.json line)]) → [(sid, sha256)], each page written to folder/name. Lines in
+    and hashes out: neither the records nor the pages travel through the pipes."""
     from .html import render_report
-    from .xlsx import write_xlsx
 
-    def handle(arg: tuple) -> Any:
-        kind = arg[0]
-        if kind == "pages":
-            _, run, subs = arg
-            return [(sid, render_report(sub, rules, run).encode("utf-8")) for sid, sub in subs]
-        if kind == "xlsx":  # from results.json as written (reading it costs less than pickling the data)
-            _, results, folder = arg
-            return str(write_xlsx(json.loads(Path(results).read_bytes()), Path(folder), rules))
-        raise ValueError(kind)
+    def handle(arg: tuple) -> list[tuple[str, str]]:
+        folder, run, subs = arg
+        done = []
+        for sid, name, line in subs:
+            page = render_report(json.loads(line), rules, run).encode("utf-8")
+            (Path(folder) / name).write_bytes(page)
+            done.append((sid, hashlib.sha256(page).hexdigest()))
+        return done
 
     return handle
 
@@ -126,51 +128,50 @@ def write_outputs(result: BatchResult, out_dir: Path, rules: Rules, previous: An
     pages are taken from `previous` (an `html.PreviousReports`) when given.
 
     `offload` (the engine's output processes: `.size`, `.ready` (already started: no start-up to
-    pay), `.start(tasks)` → a handle whose `.results()` gives {task key: value or None}) takes the
-    workbook and a share of the pages to render while this process renders the rest, when there
-    are enough pages to render; whatever it fails to make is made here.
+    pay), `.start(tasks)` → a handle whose `.results()` gives {task key: value or None}) renders a
+    share of the pages while this process makes the workbook and renders the rest, when there are
+    enough pages to render; whatever it fails to make is made here.
     """
-    from .html import plan_pages, render_plans, write_pages
+    from .html import PublishedPage, plan_pages, render_plans, write_pages
     from .xlsx import write_xlsx
 
     out_dir.mkdir(parents=True, exist_ok=True)
     paths = {"results": out_dir / "results.json"}
     data = results_json(result)
     outputs = result.outputs or {}
-    atomic_write_bytes(paths["results"], results_bytes(
-        data, [outputs[s.submission_id].line if s.submission_id in outputs else None for s in result.submissions]))
+    lines = {sid: o.line for sid, o in outputs.items()}
+    atomic_write_bytes(paths["results"], results_bytes(data, [lines.get(s.submission_id) for s in result.submissions]))
     paths["expectations"] = out_dir / "expectations.json"
     atomic_write_bytes(paths["expectations"], json.dumps(result.expectations or {}, ensure_ascii=False, indent=1).encode("utf-8"))
     run = data.get("run") or {}
     plans = plan_pages(data, rules, previous, result.pages, {sid: o.digest for sid, o in outputs.items()})
     todo = [p for p in plans if p.page is None]
     handle = None
-    if offload is not None and len(todo) >= OFFLOAD_MIN_PAGES:
-        extra = offload.size * (0 if offload.ready else STARTUP_PAGES) + XLSX_PAGES_PER_ROW * len(plans)
-        share = max(0, min(len(todo), int((len(todo) + extra) * offload.size / (offload.size + 1) - extra)))
-        if share > 0:  # else starting processes would cost more than the parent making it all
-            theirs, todo = todo[:share], todo[share:]
-            tasks = [("xlsx", ("xlsx", str(paths["results"]), str(out_dir)))]
+    if offload is not None and staged and len(todo) >= OFFLOAD_MIN_PAGES:
+        # In pages: this process makes the workbook, each other one starts up (unless already
+        # running); each of the size + 1 gets an equal part of the whole. They write their pages
+        # straight into the (private, staged) reports folder.
+        workbook = XLSX_PAGES_PER_ROW * len(plans)
+        startup = 0 if offload.ready else STARTUP_PAGES
+        part = (len(todo) + workbook + offload.size * startup) / (offload.size + 1)
+        if part > startup:  # else starting processes would cost more than making it all here
+            mine = max(0, int(part - workbook))
+            theirs, todo = todo[mine:], todo[:mine]
+            reports = out_dir / "reports"
+            reports.mkdir(exist_ok=True)
+            tasks = []
             for i in range(0, len(theirs), PAGES_PER_TASK):
                 chunk = theirs[i:i + PAGES_PER_TASK]
-                tasks.append((i, ("pages", run, [(p.sid, p.sub) for p in chunk])))
+                tasks.append((i, (str(reports), run, [
+                    (p.sid, p.name, lines.get(p.sid) or json.dumps(p.sub, ensure_ascii=False)) for p in chunk])))
             handle = offload.start(tasks)
+    paths["xlsx"] = write_xlsx(data, out_dir, rules)
     render_plans(todo, rules, run)
-    if handle is None:
-        paths["xlsx"] = write_xlsx(data, out_dir, rules)
-    else:
-        done = handle.results()
+    if handle is not None:
         by_sid = {p.sid: p for p in plans}
-        for key, value in done.items():
-            if key != "xlsx" and value is not None:
-                for sid, page in value:
-                    by_sid[sid].page = page
+        for value in handle.results().values():
+            for sid, sha in value or []:
+                by_sid[sid].page = PublishedPage(out_dir / "reports" / by_sid[sid].name, sha)
         render_plans(plans, rules, run)  # pages the other processes did not make
-        if done.get("xlsx"):
-            paths["xlsx"] = Path(done["xlsx"])
-        else:  # its process failed: drop any temp file it left and write the workbook here
-            for stray in out_dir.glob(".consolidated.xlsx.*"):
-                stray.unlink(missing_ok=True)
-            paths["xlsx"] = write_xlsx(data, out_dir, rules)
     paths.update(write_pages(plans, data, out_dir, rules, previous, staged))
     return paths

@@ -743,9 +743,10 @@ def report_digest(sub: dict[str, Any], rules: Rules, run: dict[str, Any], name: 
 
 @dataclass(frozen=True)
 class PublishedPage:
-    """A page the previous run published and nobody has changed since (same size, mtime and inode as
-    the manifest recorded, like git's index): linked into the new reports folder, not read and
-    written again. Its sha256 is the one recorded when it was written."""
+    """A page already on disk whose sha256 is known: one the previous run published and nobody has
+    changed since (same size, mtime and inode as the manifest recorded, like git's index), which is
+    linked into the new reports folder rather than read and written again; or one an output process
+    wrote in place."""
 
     path: Path
     sha256: str
@@ -887,7 +888,7 @@ def write_pages(plans: list[PagePlan], data: dict[str, Any], out_dir: Path, rule
     for plan in plans:
         assert plan.page is not None
         dest = reports / plan.name
-        if isinstance(plan.page, PublishedPage):
+        if isinstance(plan.page, PublishedPage) and plan.page.path != dest:
             if not (staged and _link(plan.page.path, dest)):
                 try:
                     body = plan.page.path.read_bytes()
