@@ -406,9 +406,10 @@ def test_pages_made_ahead_equal_pages_made_at_the_end(tmp_path, cold_run):
 
 
 @pytest.mark.parametrize("mode", ["started with the tasks", "prestarted", "broken"])
-def test_other_processes_make_the_workbook_and_pages_like_the_parent(tmp_path, cold_run, monkeypatch, mode):
-    """Output processes take the workbook and a share of the pages; the outputs are the same bytes as
-    making everything in the parent, and what they fail to make (here: every task) the parent makes."""
+def test_other_processes_make_pages_like_the_parent(tmp_path, cold_run, monkeypatch, mode):
+    """Output processes take a share of the pages (from results.json lines); the outputs are the same
+    bytes as making everything in the parent, and what they fail to make (here: every task) the
+    parent makes."""
     import copy
 
     import pipeline.report as report
@@ -418,7 +419,7 @@ def test_other_processes_make_the_workbook_and_pages_like_the_parent(tmp_path, c
     rules = load_rules()
     monkeypatch.setattr(report, "OFFLOAD_MIN_PAGES", 1)
     monkeypatch.setattr(report, "PAGES_PER_TASK", 1)
-    monkeypatch.setattr(report, "STARTUP_PAGES", 0)  # so that pages, not only the workbook, go elsewhere
+    monkeypatch.setattr(report, "STARTUP_PAGES", 0)  # so that some pages go elsewhere, however few
     monkeypatch.setattr(report, "XLSX_PAGES_PER_ROW", 0)
     here, there = tmp_path / "here", tmp_path / "there"
     report.write_outputs(copy.deepcopy(result), here, rules)
@@ -426,9 +427,18 @@ def test_other_processes_make_the_workbook_and_pages_like_the_parent(tmp_path, c
     if mode == "prestarted":
         offload.prestart(2)
         assert offload.ready and offload.pool is not None and len(offload.pool._live) == 2
+    import pipeline.report.html as html
+
+    rendered: list[str] = []
+    original = html.render_report
+    monkeypatch.setattr(html, "render_report", lambda sub, *a: rendered.append(sub["submission_id"]) or original(sub, *a))
     with offload:
-        report.write_outputs(dataclasses.replace(copy.deepcopy(result), pages={}), there, rules, offload=offload)
+        report.write_outputs(dataclasses.replace(copy.deepcopy(result), pages={}), there, rules, staged=True,
+                             offload=offload)
     assert offload.pool is None  # closed once its tasks are done
+    pages = len(result.submissions)
+    # Here: the parent's part only, or every page when the other processes failed.
+    assert len(rendered) == pages if mode == "broken" else 0 < pages - len(rendered) < pages
     files = sorted(p.relative_to(here) for p in here.rglob("*") if p.is_file())
     assert files == sorted(p.relative_to(there) for p in there.rglob("*") if p.is_file())
     for rel in files:
@@ -670,3 +680,23 @@ def test_dask_local_cluster_gives_the_same_results(subset, cold_run, tmp_path):
     assert run.run["executor"] == "dask" and run.run["workers"] == 2
     assert run.run["files_extracted"] == reference.run["files"]
     assert comparable(run) == comparable(reference)
+
+
+def test_output_records_made_while_great_expectations_runs_are_remade_when_it_adds_a_finding(tmp_path, monkeypatch):
+    """The engine makes the output records while the suites run; a submission the suites then add a
+    finding to (here: the Python required-field check is switched off, so only the suite reports the
+    missing field) gets its record made again, with that finding and the status it leads to."""
+    from pipeline.validate import basic, registry
+
+    monkeypatch.setitem(registry.CHECKS, "form", [fn for fn in registry.CHECKS["form"] if fn is not basic.check_required])
+    sid = "上海智愈数字科技有限公司-智慧病房数字孪生管理平台"
+    batch = copy_subset(tmp_path / "batch", [sid, SUBSET[0]])
+    result = run_batch(batch, load_rules(), RunOptions(workers=1, ocr=False))
+    assert result.expectations["findings_added"] >= 1
+    by_id = {s.submission_id: s for s in result.submissions}
+    added = [f for f in by_id[sid].findings if f.details.get("source") == "great_expectations"]
+    assert added and {f.rule for f in added} == {"FIELD_MISSING"}
+    for s in result.submissions:  # every record is what the final submission converts to
+        record = result.outputs[s.submission_id]
+        assert record.data == submission_json(s) and json.loads(record.line) == record.data
+    assert any(f["details"].get("source") == "great_expectations" for f in result.outputs[sid].data["findings"])

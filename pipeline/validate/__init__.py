@@ -18,6 +18,7 @@ import hashlib
 import json
 import logging
 import re
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 from typing import Any
@@ -119,9 +120,15 @@ def validate_batch(submissions: list[Submission], rules: Rules, *, expectations:
 
 
 def validate_across(submissions: list[Submission], rules: Rules, prep: Prepared | None = None, *,
-                    expectations: bool = True, gx_cache: Any = None, gx_runner: Any = None) -> dict[str, Any] | None:
+                    expectations: bool = True, gx_cache: Any = None, gx_runner: Any = None,
+                    meanwhile: Callable[[], None] | None = None) -> dict[str, Any] | None:
     """The batch part, on submissions `validate_submission` has seen: batch rules, great_expectations
-    (its result reused from `gx_cache` when the tables are identical), then order and status."""
+    (its result reused from `gx_cache` when the tables are identical), then order and status.
+
+    `meanwhile`, when the suites run in another process (`gx_runner`), is called while they run,
+    with the submissions as they are without great_expectations' findings (ordered, with a status):
+    the caller can make its outputs then and remake those of the few submissions the suites add a
+    finding to."""
     prep = prep or Prepared(rules)
     gx_run = None
     if expectations:
@@ -141,6 +148,9 @@ def validate_across(submissions: list[Submission], rules: Rules, prep: Prepared 
                 log.exception("batch check %s failed", fn.__name__)
                 for sub in submissions:
                     sub.notes.append(Note(f"批次规则 {'、'.join(fn.rule_ids)} 执行出错：{type(exc).__name__}: {exc}"))
+        if meanwhile is not None and gx_future is not None:
+            _order(submissions)
+            meanwhile()
         gx_result = gx_future.result() if gx_future is not None else None
     if gx_result is None and gx_run is not None:  # the suites run here, after the batch rules
         gx_result = gx_run()
@@ -154,10 +164,14 @@ def validate_across(submissions: list[Submission], rules: Rules, prep: Prepared 
                 added += add_unreported(by_id[sid], found)
         if result is not None:
             result["findings_added"] = added
+    _order(submissions)
+    return result
+
+
+def _order(submissions: list[Submission]) -> None:
     for sub in submissions:
         sub.findings = sort_findings(sub.findings)
         sub.compute_status()
-    return result
 
 
 def catalogue(rules: Rules) -> list[dict[str, Any]]:
