@@ -103,8 +103,7 @@ def run(input_dir: Path, out_dir: Path, workers: int | None, rules_path: str | N
                 progress.close()
         if not result.submissions:
             _usage_error(f"输入文件夹中没有可检查的文件: {input_dir}")
-        publish_outputs(result, out_dir, rules, manifest, previous,
-                        outputs if outputs.ready else None)  # else as many as the run had workers
+        publish_outputs(result, out_dir, rules, manifest, previous, outputs)
     r, c = result.run, result.run["counts"]
     seconds = time.perf_counter() - started
     if not quiet:

@@ -532,7 +532,9 @@ def run_batch(input_dir: Path, rules: Rules, options: RunOptions | None = None) 
                                        meanwhile=lambda: make_outputs(submissions))
     finally:
         gx.close()
-    make_outputs([s for s in submissions if made_from.get(s.submission_id) != _output_state(s)])
+    stale = [s for s in submissions if made_from.get(s.submission_id) != _output_state(s)]
+    if stale or not made_from:
+        make_outputs(stale)
     stage["validate"] = time.perf_counter() - t5 - stage["outputs"]
     counts = {s: sum(1 for x in submissions if x.status == s) for s in ("pass", "warn", "fail")}
     run = {
@@ -565,8 +567,8 @@ def run_batch(input_dir: Path, rules: Rules, options: RunOptions | None = None) 
 
 def _output_state(sub) -> tuple:
     """What a submission's output record could have changed by since it was made: great_expectations
-    only adds findings, which changes their number and perhaps the status."""
-    return sub.status, len(sub.findings), len(sub.notes), tuple(map(id, sub.findings))
+    only adds findings (and with them perhaps the status)."""
+    return sub.status, len(sub.notes), tuple(map(id, sub.findings))
 
 
 def _plan(f: InputFile, limits: Limits, cache: ResultCache | None) -> tuple[ExtractTask, FileResult | None]:
@@ -728,7 +730,7 @@ def publish_outputs(result: BatchResult, out_dir: Path, rules: Rules, manifest: 
     os.replace and the reports folder by an atomic exchange where the OS offers one (Linux).
     With a `manifest` path, per-submission pages whose inputs did not change since the run that
     wrote the manifest are taken over instead of rendered. `processes`: the run's output processes
-    (started early by run_batch); without them, some are started here if the batch needs them.
+    (started early by run_batch if the batch needed them; else started here if it does).
     """
     from .report import write_outputs
     from .report.html import PreviousReports
@@ -738,8 +740,9 @@ def publish_outputs(result: BatchResult, out_dir: Path, rules: Rules, manifest: 
         previous = PreviousReports(out_dir / "reports", manifest)
     staging = Path(tempfile.mkdtemp(prefix=f".staging-{os.getpid()}-", dir=out_dir))
     try:
-        if processes is None:
-            processes = OutputProcesses(rules, out_dir, min(int(result.run.get("workers") or 1), os.cpu_count() or 1))
+        processes = processes or OutputProcesses(rules, out_dir)
+        if not processes.ready:  # as many as the run had file workers, at most the cores
+            processes.size = max(1, min(int(result.run.get("workers") or 1), os.cpu_count() or 1))
         with processes:
             staged = write_outputs(result, staging, rules, previous, staged=True, offload=processes)
         _normal_permissions(staging)

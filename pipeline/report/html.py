@@ -892,9 +892,9 @@ def write_pages(plans: list[PagePlan], data: dict[str, Any], out_dir: Path, rule
             if not (staged and _link(plan.page.path, dest)):
                 try:
                     body = plan.page.path.read_bytes()
-                except OSError:  # gone since it was checked: make it again
-                    body = render_report(plan.sub, rules, data.get("run") or {}).encode("utf-8")
-                if hashlib.sha256(body).hexdigest() != plan.page.sha256:
+                except OSError:
+                    body = b""
+                if hashlib.sha256(body).hexdigest() != plan.page.sha256:  # gone or changed since it was checked
                     body = render_report(plan.sub, rules, data.get("run") or {}).encode("utf-8")
                 plan.page = body
         if isinstance(plan.page, bytes):
