@@ -20,6 +20,7 @@ import os
 import pickle
 import shutil
 import tempfile
+import time
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -138,6 +139,64 @@ class ResultCache:
         for tmp in [*self.dir.glob("*/.*.tmp"), *self.dir.glob("*/*/.*.tmp")]:
             with contextlib.suppress(OSError):
                 tmp.unlink()
+
+
+class HashMemo:
+    """sha256 of input files by their stat identity (`discover.stat_identity`), kept between runs
+    in `root/hashes.json`, so a re-run neither reads nor unpacks a file it has seen unchanged.
+
+    Only identities whose mtime and ctime are older than `RACY_SECONDS` when saved are kept: a file
+    written again within the same clock tick as it was read could keep its identity (git calls such
+    index entries "racily clean"). The file holds this run's entries only.
+    """
+
+    NAME = "hashes.json"
+    RACY_SECONDS = 2
+
+    def __init__(self, root: Path):
+        self.path = root / self.NAME
+        self._old: dict[str, str] = {}
+        self._seen: dict[str, tuple[tuple[int, ...], str]] = {}
+        self.hits = 0
+        with contextlib.suppress(OSError, ValueError):
+            data = json.loads(self.path.read_text("utf-8"))
+            if isinstance(data, dict) and data.get("format") == FORMAT and isinstance(data.get("entries"), dict):
+                self._old = {k: v for k, v in data["entries"].items() if isinstance(v, str)}
+
+    @staticmethod
+    def _key(identity: tuple[int, ...]) -> str:
+        return ":".join(map(str, identity))
+
+    def get(self, identity: tuple[int, ...] | None) -> str | None:
+        if identity is None:
+            return None
+        key = self._key(identity)
+        digest = self._old.get(key)
+        if digest is not None:
+            self.hits += 1
+            self._seen[key] = (identity, digest)
+        return digest
+
+    def put(self, identity: tuple[int, ...] | None, digest: str) -> None:
+        if identity is not None:
+            self._seen[self._key(identity)] = (identity, digest)
+
+    def save(self, now_ns: int | None = None) -> None:
+        """Write this run's entries (a full disk or unwritable folder only costs the memo)."""
+        settled = (now_ns if now_ns is not None else time.time_ns()) - self.RACY_SECONDS * 1_000_000_000
+        entries = {k: d for k, (ident, d) in self._seen.items() if max(ident[3], ident[4]) < settled}
+        if entries == self._old:
+            return
+        with contextlib.suppress(OSError):
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".hashes.", suffix=".tmp")
+            try:
+                with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                    json.dump({"format": FORMAT, "entries": entries}, fh)
+                os.replace(tmp, self.path)
+            except OSError:
+                with contextlib.suppress(OSError):
+                    os.unlink(tmp)
 
 
 def _is_context_id(name: str) -> bool:

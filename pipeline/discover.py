@@ -31,6 +31,10 @@ class InputFile:
     size: int = 0
     problem: FileProblem | None = None  # set when the file was refused before parsing
     ignored: bool = False  # operating-system clutter (.DS_Store …): listed nowhere, no finding
+    # What says the bytes are unchanged since a previous run (`stat_identity`); None: unknown.
+    identity: tuple[int, ...] | None = None
+    # A zip member not unpacked yet (lazy discovery): (zip, member, byte cap); `materialize` unpacks it.
+    pending: tuple[Path, zipfile.ZipInfo, int] | None = None
 
 
 @dataclass
@@ -91,13 +95,36 @@ def _refused(rel: str, rule: str, reason: str, size: int = 0) -> InputFile:
     return InputFile(rel, None, size, FileProblem(rule, reason))
 
 
-class Discoverer:
-    """Walks a batch folder; unpacks zips below `workdir` (a temp folder the run owns and removes)."""
+def stat_identity(st: os.stat_result) -> tuple[int, ...]:
+    """A file's identity as git's index keeps it: device, inode, size, mtime and ctime (ns).
 
-    def __init__(self, rules: Rules, workdir: Path, limits: Limits | None = None):
+    Writing to a file changes its ctime, which no user can set back, so an unchanged identity
+    means unchanged bytes (unless the file changed within the clock tick it was last read in;
+    `cache.HashMemo` leaves such recent files out).
+    """
+    return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+
+
+def _member_identity(zip_identity: tuple[int, ...] | None, info: zipfile.ZipInfo) -> tuple[int, ...] | None:
+    """A zip member's identity: its (top-level) zip's, plus where the member is and its CRC and sizes."""
+    if zip_identity is None:
+        return None
+    return (*zip_identity, info.header_offset, info.CRC, info.file_size, info.compress_size)
+
+
+class Discoverer:
+    """Walks a batch folder; unpacks zips below `workdir` (a temp folder the run owns and removes).
+
+    With `lazy`, a zip's members are checked and listed but only unpacked by `materialize`, so a
+    re-run unpacks only the members whose results are not cached. Nested zips are always unpacked
+    (they must be, to be listed).
+    """
+
+    def __init__(self, rules: Rules, workdir: Path, limits: Limits | None = None, lazy: bool = False):
         self.rules = rules
         self.workdir = workdir
         self.limits = limits or Limits()
+        self.lazy = lazy
         self._counter = 0
 
     def discover(self, batch: Path) -> list[SubmissionInput]:
@@ -120,13 +147,13 @@ class Discoverer:
             if problem is None and name.lower().endswith(".zip"):
                 sub = SubmissionInput(unique_name(sanitize_name(stem), taken), "zip", visible(name))
                 budget = _Budget(self.limits.max_zip_members, self.limits.max_zip_total_mb * MB)
-                self._unpack_zip(entry, "", sub, 1, budget)
+                self._unpack_zip(entry, "", sub, 1, budget, _identity_of(entry))
             else:
                 sub = SubmissionInput(unique_name(sanitize_name(stem), taken), "loose", visible(name))
                 if problem is not None:
                     sub.files.append(InputFile(visible(name), None, 0, problem))
                 else:
-                    sub.files.append(InputFile(visible(name), entry, entry.stat().st_size))
+                    sub.files.append(_regular_file(visible(name), entry))
             subs.append(sub)
         return subs
 
@@ -149,12 +176,13 @@ class Discoverer:
             elif budget.members <= 0:
                 sub.files.append(_refused(rel, "FILE_UNREADABLE", f"提交内文件数超过上限 {self.limits.max_zip_members} 个，未读取"))
             elif entry.name.lower().endswith(".zip"):
-                self._unpack_zip(entry, rel + "/", sub, 1, budget)
+                self._unpack_zip(entry, rel + "/", sub, 1, budget, _identity_of(entry))
             else:
                 budget.members -= 1
-                sub.files.append(InputFile(rel, entry, entry.stat().st_size))
+                sub.files.append(_regular_file(rel, entry))
 
-    def _unpack_zip(self, zpath: Path, prefix: str, sub: SubmissionInput, depth: int, budget: _Budget) -> None:
+    def _unpack_zip(self, zpath: Path, prefix: str, sub: SubmissionInput, depth: int, budget: _Budget,
+                    identity: tuple[int, ...] | None = None) -> None:
         """Unpack a zip's members into the run's folder, refusing what breaks the limits."""
         lim = self.limits
         label = prefix.rstrip("/") or visible(fs_name(zpath.name))
@@ -182,12 +210,11 @@ class Discoverer:
                 return
             self._counter += 1
             target = self.workdir / f"z{self._counter}"
-            target.mkdir(parents=True, exist_ok=True)
             for n, info in enumerate(infos):
-                self._unpack_member(zf, info, target / f"m{n}", prefix, sub, depth, budget)
+                self._unpack_member(zf, info, target / f"m{n}", prefix, sub, depth, budget, identity)
 
     def _unpack_member(self, zf: zipfile.ZipFile, info: zipfile.ZipInfo, dest_stem: Path, prefix: str,
-                       sub: SubmissionInput, depth: int, budget: _Budget) -> None:
+                       sub: SubmissionInput, depth: int, budget: _Budget, zip_identity: tuple[int, ...] | None) -> None:
         lim = self.limits
         name = zip_member_name(info)
         rel_inside = _safe_member_path(name)
@@ -220,8 +247,15 @@ class Discoverer:
         is_zip = rel_inside.lower().endswith(".zip")
         suffix = re.sub(r"[^0-9a-z]", "", PurePosixPath(rel_inside).suffix.lower())[:10]
         dest = dest_stem.with_name(dest_stem.name + (f".{suffix}" if suffix else ""))
+        cap = min(budget.bytes, info.file_size)
+        if self.lazy and not is_zip and zf.filename is not None:
+            budget.bytes -= cap  # what unpacking it may write, at most
+            sub.files.append(InputFile(rel, dest, info.file_size, identity=_member_identity(zip_identity, info),
+                                       pending=(Path(zf.filename), info, cap)))
+            return
         try:
-            budget.bytes -= self._extract_member(zf, info, dest, min(budget.bytes, info.file_size))
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            budget.bytes -= self._extract_member(zf, info, dest, cap)
         except Exception as exc:  # noqa: BLE001 - damaged members raise many types
             dest.unlink(missing_ok=True)
             sub.files.append(_refused(rel, "FILE_UNREADABLE", f"压缩包成员无法解压（{type(exc).__name__}）", info.file_size))
@@ -230,6 +264,24 @@ class Discoverer:
             self._unpack_zip(dest, rel + "/", sub, depth + 1, budget)
         else:
             sub.files.append(InputFile(rel, dest, dest.stat().st_size))
+
+    @staticmethod
+    def materialize(f: InputFile) -> None:
+        """Unpack a member listed by lazy discovery; a member that fails gets its problem and no path."""
+        if f.pending is None:
+            return
+        zpath, info, cap = f.pending
+        f.pending = None
+        dest = f.real_path
+        assert dest is not None
+        try:
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            with zipfile.ZipFile(zpath) as zf:
+                f.size = Discoverer._extract_member(zf, info, dest, cap)
+        except Exception as exc:  # noqa: BLE001 - damaged members raise many types
+            dest.unlink(missing_ok=True)
+            f.real_path = None
+            f.problem = FileProblem("FILE_UNREADABLE", f"压缩包成员无法解压（{type(exc).__name__}）")
 
     @staticmethod
     def _extract_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, dest: Path, cap: int) -> int:
@@ -242,6 +294,18 @@ class Discoverer:
                     raise ValueError("解压后超过大小上限")
                 out.write(chunk)
         return written
+
+
+def _identity_of(path: Path) -> tuple[int, ...] | None:
+    try:
+        return stat_identity(path.stat())
+    except OSError:
+        return None
+
+
+def _regular_file(rel: str, entry: Path) -> InputFile:
+    st = entry.stat()
+    return InputFile(rel, entry, st.st_size, identity=stat_identity(st))
 
 
 def _not_regular(entry: Path) -> FileProblem | None:

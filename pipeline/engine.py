@@ -36,7 +36,7 @@ from typing import Any
 
 from . import __version__
 from .assemble import assemble
-from .cache import ResultCache, cache_context, code_fingerprint
+from .cache import HashMemo, ResultCache, cache_context, code_fingerprint
 from .config import Rules
 from .discover import Discoverer, InputFile
 from .extract import ExtractOptions, extract_file, sha256_of, sniff_format
@@ -415,6 +415,7 @@ def run_batch(input_dir: Path, rules: Rules, options: RunOptions | None = None) 
     stage: dict[str, float] = {}
     info: dict[str, Any] = {"workers": workers}
     cache = ResultCache(options.cache_dir, cache_context(rules.sha256, options.ocr, limits)) if options.cache_dir else None
+    memo = HashMemo(options.cache_dir) if options.cache_dir else None
     set_cache_dir(options.cache_dir / "jieba" if options.cache_dir is not None else None)  # kept between runs
     validator = _SubmissionValidator(rules, cache, options.previous_pages)
     if options.work_dir is not None:
@@ -425,7 +426,7 @@ def run_batch(input_dir: Path, rules: Rules, options: RunOptions | None = None) 
     try:
         with tempfile.TemporaryDirectory(prefix=f".run-{os.getpid()}-", dir=options.work_dir) as tmp:
             tmp = os.path.abspath(tmp)  # workers run in their own folders: every path they get is absolute
-            inputs = Discoverer(rules, Path(tmp) / "unpacked", limits).discover(Path(input_dir).absolute())
+            inputs = Discoverer(rules, Path(tmp) / "unpacked", limits, lazy=True).discover(Path(input_dir).absolute())
             stage["discover"] = time.perf_counter() - t0
 
             t1 = time.perf_counter()
@@ -438,7 +439,9 @@ def run_batch(input_dir: Path, rules: Rules, options: RunOptions | None = None) 
                     if not _supported(f, rules):
                         f.problem = _unsupported(f.rel_path)
                         continue
-                    task, res = _plan(f, limits, cache)
+                    task, res = _plan(f, limits, cache, memo)
+                    if f.problem is not None:  # a zip member that could not be unpacked
+                        continue
                     if res is not None:
                         results[(si, fi)] = res
                     else:
@@ -510,6 +513,8 @@ def run_batch(input_dir: Path, rules: Rules, options: RunOptions | None = None) 
     stage["validate_wait"] = time.perf_counter() - t4
     if cache is not None:
         cache.prune()
+    if memo is not None:
+        memo.save()
     t5 = time.perf_counter()
     early = {id(s) for s in built.values()}
     for sub in submissions:
@@ -551,7 +556,8 @@ def run_batch(input_dir: Path, rules: Rules, options: RunOptions | None = None) 
         "workers": info["workers"],
         "files": total,
         "files_extracted": len(todo),
-        "cache": {"enabled": cache is not None, "hits": cache.hits if cache else 0},
+        "cache": {"enabled": cache is not None, "hits": cache.hits if cache else 0,
+                  "hashes_reused": memo.hits if memo else 0},
         "validation": {"submissions_validated": validator.validated, "submissions_reused": validator.reused,
                        "seconds": round(validator.seconds, 3), "pages_ahead_seconds": round(validator.page_seconds, 3),
                        "pages_deferred": validator.deferred},
@@ -571,21 +577,36 @@ def _output_state(sub) -> tuple:
     return sub.status, len(sub.notes), tuple(map(id, sub.findings))
 
 
-def _plan(f: InputFile, limits: Limits, cache: ResultCache | None) -> tuple[ExtractTask, FileResult | None]:
-    """Size check before reading, one hash per file, then the cache."""
+def _plan(f: InputFile, limits: Limits, cache: ResultCache | None,
+          memo: HashMemo | None = None) -> tuple[ExtractTask, FileResult | None]:
+    """Size check before reading, one hash per file (none for a file the memo knows unchanged), then
+    the cache. A zip member is unpacked only to be hashed or read; one that cannot be gets its
+    `problem` set (the caller lists it as discovery would have)."""
     assert f.real_path is not None
     suffix = f.real_path.suffix
     too_big = check_size(f.size, limits)
     if too_big is not None:
         task = ExtractTask(f.rel_path, suffix, "", f.size, str(f.real_path))
         return task, refused_result(task, too_big)
-    try:
-        digest = sha256_of(f.real_path)
-    except OSError as exc:
-        task = ExtractTask(f.rel_path, suffix, "", f.size, str(f.real_path))
-        return task, refused_result(task, FileProblem("FILE_UNREADABLE", f"无法读取文件: {exc.strerror or exc}"))
+    digest = memo.get(f.identity) if memo is not None else None
+    if digest is None:
+        Discoverer.materialize(f)
+        if f.real_path is None:
+            return ExtractTask(f.rel_path, suffix, "", f.size, ""), None
+        try:
+            digest = sha256_of(f.real_path)
+        except OSError as exc:
+            task = ExtractTask(f.rel_path, suffix, "", f.size, str(f.real_path))
+            return task, refused_result(task, FileProblem("FILE_UNREADABLE", f"无法读取文件: {exc.strerror or exc}"))
+        if memo is not None:
+            memo.put(f.identity, digest)
     task = ExtractTask(f.rel_path, suffix, digest, f.size, str(f.real_path))
-    return task, cache.get(digest, f.rel_path) if cache is not None else None
+    res = cache.get(digest, f.rel_path) if cache is not None else None
+    if res is None:
+        Discoverer.materialize(f)  # the memo knew its hash, but it must be read
+        if f.real_path is None:
+            return ExtractTask(f.rel_path, suffix, "", f.size, ""), None
+    return task, res
 
 
 def _supported(f: InputFile, rules: Rules) -> bool:

@@ -17,6 +17,8 @@ from pipeline.cli import main
 from pipeline.discover import Discoverer, zip_member_name
 from pipeline.safety import Limits, sanitize_name, visible
 
+SAMPLE_SUB = Path(__file__).resolve().parent.parent / "samples" / "batch" / "上海臻图智造科技有限公司-白车身焊装产线数字孪生"
+
 
 def _zip_bytes(members: list[tuple[str | zipfile.ZipInfo, bytes]]) -> bytes:
     buf = io.BytesIO()
@@ -76,7 +78,7 @@ def test_folder_submission_with_nested_folders_and_clutter(batch, tmp_path, rule
     (sub / "附件" / "扫描件").mkdir(parents=True)
     (sub / "附件1.docx").write_bytes(b"PK")
     (sub / "附件" / "扫描件" / "承诺书.pdf").write_bytes(b"%PDF-")
-    (sub / "说明.txt").write_text("请查收", "utf-8")
+    (sub / "备注.txt").write_text("请查收", "utf-8")
     for clutter in (".DS_Store", "Thumbs.db", "~$附件1.docx", "._附件1.docx"):
         (sub / clutter).write_bytes(b"x")
     (sub / "__MACOSX").mkdir()
@@ -86,7 +88,7 @@ def test_folder_submission_with_nested_folders_and_clutter(batch, tmp_path, rule
     assert list(subs) == ["上海某科技有限公司"]
     s = subs["上海某科技有限公司"]
     assert s.origin == "folder"
-    assert sorted(files_of(s)) == ["说明.txt", "附件/扫描件/承诺书.pdf", "附件1.docx"]
+    assert sorted(files_of(s)) == ["备注.txt", "附件/扫描件/承诺书.pdf", "附件1.docx"]
     assert all(f.problem is None and f.real_path.is_file() for f in s.files)
 
 
@@ -248,3 +250,45 @@ def test_folder_with_only_clutter_exits_2_with_one_line(tmp_path):
     assert res.exit_code == 2
     assert len(res.output.strip().splitlines()) == 1 and "没有可检查的文件" in res.output
     assert not (tmp_path / "o" / "results.json").exists()
+
+
+def _corrupt_member(data: bytes, payload: bytes) -> bytes:
+    """A zip whose member's stored bytes are damaged (the CRC no longer matches)."""
+    pos = data.index(payload)
+    return data[:pos] + bytes([payload[0] ^ 0xFF]) + data[pos + 1:]
+
+
+def test_lazy_discovery_lists_like_eager_and_unpacks_on_demand(batch, tmp_path, rules):
+    """Lazy discovery lists the same files with the same problems and writes nothing; `materialize`
+    then unpacks a member to the same bytes, and a member whose data is damaged gets its finding."""
+    docx = (SAMPLE_SUB / "附件1-需求征集表.docx").read_bytes()
+    stored = b"plain text kept as is " * 20
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        zf.writestr(zipfile.ZipInfo("表格/附件1.docx"), docx, zipfile.ZIP_DEFLATED)
+        zf.writestr(zipfile.ZipInfo("备注.txt"), stored, zipfile.ZIP_STORED)
+        zf.writestr("../escape.pdf", b"%PDF-1.4")
+        zf.writestr("inner.zip", _zip_bytes([("附件2.docx", docx)]))
+    (batch / "申报.zip").write_bytes(_corrupt_member(buf.getvalue(), stored))
+    eager, _ = discover(batch, tmp_path / "e", rules)
+    work = tmp_path / "lazy"
+    lazy = {s.submission_id: s for s in Discoverer(rules, work, lazy=True).discover(batch)}
+
+    def listing(subs):
+        return {sid: [(f.rel_path, f.size, f.problem and f.problem.rule) for f in s.files] for sid, s in subs.items()}
+
+    expected = listing(eager)  # eager found the damage while unpacking; lazy finds it when asked to
+    expected["申报"] = [(p, size, None if p == "备注.txt" else rule) for p, size, rule in expected["申报"]]
+    assert listing(lazy) == expected
+    assert {f.rel_path for f in lazy["申报"].files if f.pending} == {"表格/附件1.docx", "备注.txt", "inner.zip/附件2.docx"}
+    assert [p.suffix for p in work.rglob("*") if p.is_file()] == [".zip"]  # only the nested zip
+    files = files_of(lazy["申报"])
+    Discoverer.materialize(files["表格/附件1.docx"])
+    assert files["表格/附件1.docx"].real_path.read_bytes() == docx
+    assert work in files["表格/附件1.docx"].real_path.parents
+    damaged = files["备注.txt"]
+    Discoverer.materialize(damaged)
+    assert damaged.real_path is None and damaged.problem.rule == "FILE_UNREADABLE"
+    assert files_of(eager["申报"])["备注.txt"].problem.reason == damaged.problem.reason
+    Discoverer.materialize(files["inner.zip/附件2.docx"])
+    assert files["inner.zip/附件2.docx"].real_path.read_bytes() == docx

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ctypes
 import dataclasses
+import hashlib
 import json
 import os
 import pickle
@@ -19,7 +20,7 @@ import pytest
 from click.testing import CliRunner
 from docx import Document
 
-from pipeline.cache import ResultCache, cache_context
+from pipeline.cache import HashMemo, ResultCache, cache_context
 from pipeline.cli import _progress_printer, main
 from pipeline.config import load_rules
 from pipeline.engine import (
@@ -275,6 +276,59 @@ def test_only_changed_files_are_re_extracted(tmp_path, subset, cold_run):
 
     assert content(run) == content(reference)
     assert comparable(run) != comparable(reference)
+
+
+def test_unchanged_files_are_neither_read_nor_unpacked_again(tmp_path, subset, monkeypatch):
+    """A re-run takes each unchanged file's hash from the memo (no read, no unpacking of zip members);
+    a file rewritten with its size and mtime put back still counts as changed (its ctime moved)."""
+    from pipeline.discover import Discoverer
+
+    monkeypatch.setattr(HashMemo, "RACY_SECONDS", 0)  # the copies were just made; see test_hash_memo_*
+    unpacked = []
+    materialize = Discoverer.materialize
+    monkeypatch.setattr(Discoverer, "materialize", staticmethod(lambda f: (unpacked.append(f.rel_path) if f.pending
+                                                                          else None, materialize(f))))
+    batch = copy_subset(tmp_path / "batch", source=subset)
+    options = RunOptions(workers=2, ocr=False, cache_dir=tmp_path / "cache")
+    cold = run_batch(batch, load_rules(), options)
+    assert cold.run["cache"]["hashes_reused"] == 0 and unpacked
+    unpacked.clear()
+    warm = run_batch(batch, load_rules(), options)
+    assert warm.run["cache"]["hashes_reused"] == warm.run["files"] == cold.run["files"]
+    assert warm.run["files_extracted"] == 0 and unpacked == []
+    assert comparable(warm) == comparable(cold)
+
+    def binary_comment(data: bytes) -> int:  # the "%âãÏÓ" line after the header: any byte ≥ 0x80 will do
+        pos = data.find(b"\n%", 0, 16) + 2
+        return pos if data.startswith(b"%PDF") and pos > 1 and data[pos] >= 0x80 else -1
+
+    pdf = next(p for p in sorted(batch.rglob("*.pdf")) if binary_comment(p.read_bytes()) > 0)
+    data = pdf.read_bytes()
+    pos = binary_comment(data)
+    st = pdf.stat()
+    pdf.write_bytes(data[:pos] + bytes([data[pos] ^ 0x01]) + data[pos + 1:])  # same size, other bytes
+    os.utime(pdf, ns=(st.st_atime_ns, st.st_mtime_ns))
+    assert (pdf.stat().st_size, pdf.stat().st_mtime_ns) == (st.st_size, st.st_mtime_ns)
+    changed = run_batch(batch, load_rules(), options)
+    assert changed.run["files_extracted"] == 1
+    assert changed.run["cache"]["hashes_reused"] == cold.run["files"] - 1
+    sha = {f["path"]: f["sha256"] for s in comparable(changed) for f in s["files"]}
+    assert sha[pdf.name] == hashlib.sha256(pdf.read_bytes()).hexdigest()
+
+
+def test_hash_memo_leaves_out_racily_clean_files(tmp_path):
+    """A file written within RACY_SECONDS of the memo's save could be rewritten unseen: not kept."""
+    path = tmp_path / "a.pdf"
+    path.write_bytes(b"%PDF-1.4")
+    from pipeline.discover import stat_identity
+
+    ident = stat_identity(path.stat())
+    changed_ns = max(ident[3], ident[4])
+    for age, kept in ((0.5, False), (HashMemo.RACY_SECONDS + 1, True)):
+        memo = HashMemo(tmp_path / f"memo-{age}")
+        memo.put(ident, "d" * 64)
+        memo.save(now_ns=changed_ns + int(age * 1e9))
+        assert (HashMemo(tmp_path / f"memo-{age}").get(ident) == "d" * 64) is kept
 
 
 def test_pipelined_validation_equals_validating_the_assembled_batch(subset, cold_run, tmp_path):
