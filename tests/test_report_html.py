@@ -186,6 +186,22 @@ def test_highlight_escapes_and_ignores_bad_offsets():
     assert out == 'a&lt;b&gt;<mark class="el2" title="技术要素：数字孪生">数字孪生</mark>&amp;c'
 
 
+def test_cached_mark_tags_follow_css_and_title():
+    first = str(highlight("数字孪生", [(0, 4, "el0", "技术要素：数字孪生")]))
+    second = str(highlight("数字孪生", [(0, 4, "el0", "技术要素：<孪生>")]))
+    assert first == '<mark class="el0" title="技术要素：数字孪生">数字孪生</mark>'
+    assert second == '<mark class="el0" title="技术要素：&lt;孪生&gt;">数字孪生</mark>'
+
+
+def test_templates_read_view_keys_like_jinja2():
+    """Templates look a view dict's keys up first; as in plain jinja2, a dict method still wins over a
+    key of the same name, a missing key is undefined, and values are escaped."""
+    from pipeline.report.html import _ENV
+
+    tpl = _ENV.from_string("{{ d.text }}|{{ d.items is callable }}|{{ d.gone is undefined }}|{{ d['items'] }}")
+    assert tpl.render(d={"text": "<b>", "items": "x"}) == "&lt;b&gt;|True|True|x"
+
+
 def test_clause_diff_marks_changes(run):
     data, out = run
     official = RULES.raw["letter"]["clauses"][5]
