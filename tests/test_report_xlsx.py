@@ -212,6 +212,14 @@ def test_workbook_layout_and_links(any_run):
     date_col = headers.index(FIELD_LABELS["letter_date"]) + 1
     dated = [ws.cell(row=r, column=date_col) for r in range(2, ws.max_row + 1) if ws.cell(row=r, column=date_col).value]
     assert dated and all(c.is_date and c.number_format == "yyyy-mm-dd" for c in dated)
+    # Finding rows repeat their submission's report link (one link object per report serves them all).
+    ws = wb["问题清单"]
+    headers = [c.value for c in ws[1]]
+    id_col, link_col = headers.index("提交编号") + 1, headers.index("报告") + 1
+    for r in range(2, ws.max_row + 1):
+        cell = ws.cell(row=r, column=link_col)
+        want = "reports/" + href_path(names[ws.cell(row=r, column=id_col).value])
+        assert cell.value == cell.hyperlink.target == want, r
 
 
 def _all_cells(path: Path):
@@ -293,6 +301,18 @@ def test_safe_text_line_breaks_and_xml_illegal_characters():
     assert safe_text("\r=1") == "'\n=1"
     assert safe_text("a\r\nb\rc") == "a\nb\nc"
     assert safe_text("a\ufffeb\uffffc\ud800d") == "abcd"
+
+
+def test_safe_text_every_control_character():
+    """Each character safe_text must change, inside plain text (which skips the cleaning) or text with a
+    line break: C0 controls and the others XML cannot carry dropped, CR / VT / FF made line feeds."""
+    becomes = {"\t": "\t", "\n": "\n", "\r": "\n", "\x0b": "\n", "\x0c": "\n"}
+    odd = [chr(c) for c in range(0x20)] + [chr(c) for c in (0xD800, 0xDBFF, 0xDC00, 0xDFFF, 0xFFFE, 0xFFFF)]
+    for ch in odd:
+        for text in (f"甲{ch}乙", f"a{ch}b", f"第一段\n第二{ch}段"):
+            assert safe_text(text) == text.replace(ch, becomes.get(ch, "")), (hex(ord(ch)), text)
+    for text in ("普通文本", "a\u3000b\xa0c", "零宽\u200b空格", "表情😀", "两行\n\t缩进"):
+        assert safe_text(text) == text
 
 
 def test_line_breaks_and_controls_read_back(tmp_path):

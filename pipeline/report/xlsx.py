@@ -55,6 +55,8 @@ FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 NEUTRALISER = "'"
 # Characters XML 1.0 cannot carry (C0 controls but tab/newline/CR, lone surrogates, U+FFFE/U+FFFF).
 ILLEGAL_CHARACTERS_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+# Anything safe_text changes inside a text: the illegal characters above plus CR (\x0d), \x0b and \x0c.
+NEEDS_CLEANING_RE = re.compile("[\x00-\x08\x0b-\x1f\ud800-\udfff\ufffe\uffff]")
 MAX_CELL_CHARS = 32767  # Excel's limit for one cell
 MAX_ROWS = 1_048_576  # Excel's rows per sheet, header included
 MAX_URLS = 65_530  # Excel's hyperlinks per sheet; later links are written as plain text
@@ -88,6 +90,11 @@ def safe_text(value: str) -> str:
     neutralised): XlsxWriter stores CR as Excel's `_x000D_` escape, which openpyxl and so
     pandas.read_excel return literally; a cell shows either as a line break.
     """
+    # Most text needs nothing. isprintable() is False for every character NEEDS_CLEANING_RE matches
+    # (controls, surrogates, noncharacters) and scans faster; the regex decides for text with line breaks.
+    if len(value) <= MAX_CELL_CHARS and not value.startswith(FORMULA_PREFIXES) and (
+            value.isprintable() or not NEEDS_CLEANING_RE.search(value)):
+        return value
     value = value.replace("\x0b", "\n").replace("\x0c", "\n")
     value = ILLEGAL_CHARACTERS_RE.sub("", value)
     if value.startswith(FORMULA_PREFIXES):
@@ -101,15 +108,14 @@ def safe_text(value: str) -> str:
 
 def safe_cell(value: Any) -> Any:
     """Any value → what goes into a cell: numbers and dates as such, booleans 是/否, text made safe."""
+    if isinstance(value, str):  # most cells
+        return safe_text(value) if value != "" else None
     if value is None or isinstance(value, (int, float, date)) and not isinstance(value, bool):
         return value
     if isinstance(value, bool):
         return YES_NO[value]
-    if not isinstance(value, str):
-        value = display_value(value)
-        if value is None:
-            return None
-    return safe_text(value) if value != "" else None
+    value = display_value(value)
+    return safe_text(value) if value else None
 
 
 def _as_date(value: Any) -> Any:
@@ -152,17 +158,25 @@ class _RelativeLink(Url):
         return super()._target().replace("\\", "/")
 
 
-class _Formats:
-    """One XlsxWriter Format per combination of number format, link, long text and colour."""
+class _Book:
+    """The workbook and what its sheets share: one Format per style, one link object per target.
+
+    A link object can serve every cell linking to its target: XlsxWriter only reads it when writing
+    the sheet (it would mark it an "object link" only under a cell that is not a string, and every
+    link cell here is the link's own text), so the report link on each finding row costs one
+    parse and escape per submission, not per cell.
+    """
 
     def __init__(self, wb: Workbook) -> None:
         self.wb = wb
         self.header = wb.add_format(HEADER_STYLE)
-        self._made: dict[tuple[str | None, bool, bool, str | None], Format | None] = {}
+        self._formats: dict[tuple[str | None, bool, bool, str | None], Format | None] = {}
+        self._links: dict[str, _RelativeLink] = {}
 
-    def get(self, num_format: str | None, link: bool, long: bool, colour: str | None) -> Format | None:
+    def format(self, num_format: str | None, link: bool, long: bool, colour: str | None) -> Format | None:
+        """The Format for a number format, link, long text and colour; made the first time it is used."""
         key = (num_format, link, long, colour)
-        if key not in self._made:
+        if key not in self._formats:
             props: dict[str, Any] = {}
             if num_format:
                 props["num_format"] = num_format
@@ -172,48 +186,70 @@ class _Formats:
                 props.update(CELL_STYLE[colour])  # a coloured cell's font replaces the link font
             if long:
                 props.update(LONG_STYLE)
-            self._made[key] = self.wb.add_format(props) if props else None
-        return self._made[key]
+            self._formats[key] = self.wb.add_format(props) if props else None
+        return self._formats[key]
+
+    def link(self, path: str) -> _RelativeLink:
+        if path not in self._links:
+            self._links[path] = _RelativeLink(path)
+        return self._links[path]
 
 
-def _sheet(wb: Workbook, formats: _Formats, title: str, columns: list[Column], rows: list[Any],
-           freeze: tuple[int, int] = (1, 0)) -> None:
+class _CellFormats(dict[str | None, Format | None]):
+    """Colour → Format for one kind of cell in one column, looked up per cell without building a key."""
+
+    def __init__(self, book: _Book, num_format: str | None, link: bool, long: bool) -> None:
+        super().__init__()
+        self.book = book
+        self.kind = (num_format, link, long)
+
+    def __missing__(self, colour: str | None) -> Format | None:
+        made = self[colour] = self.book.format(*self.kind, colour)
+        return made
+
+
+def _sheet(book: _Book, title: str, columns: list[Column], rows: list[Any], freeze: tuple[int, int] = (1, 0)) -> None:
     """One sheet: bold header row, typed cells, frozen header, filter, widths fit to the first rows."""
-    ws = wb.add_worksheet(title)
+    ws = book.wb.add_worksheet(title)
     rows = rows[: MAX_ROWS - 1]
     widths = []
     for ci, col in enumerate(columns):
         header = safe_text(col.header)
-        ws.write_string(0, ci, header, formats.header)
+        ws.write_string(0, ci, header, book.header)
         widths.append(_text_width(header) + 2)
-    measure = [col.width is None for col in columns]  # a fixed width needs no measuring
-    unmeasured = [False] * len(columns)
+    # What each column's cells share: getters, kind, formats of text, link and date cells; a fixed
+    # width needs no measuring.
+    plan = []
+    for ci, col in enumerate(columns):
+        long = col.kind == "long"
+        plan.append((ci, col.get, col.kind == "date", col.kind == "link", col.style, col.width is None,
+                     *(_CellFormats(book, num_format, link, long) for num_format, link in
+                       ((None, False), (None, True), (DATE_FORMAT, False), (DATETIME_FORMAT, False)))))
     urls = 0
     for r, item in enumerate(rows, start=1):
-        fit = measure if r <= FIT_SAMPLE_ROWS else unmeasured
-        for ci, col in enumerate(columns):
-            raw = col.get(item)
-            value = safe_cell(_as_date(raw) if col.kind == "date" else raw)
+        fit = r <= FIT_SAMPLE_ROWS
+        for ci, get, is_date, is_link, style, measure, plain, linked, dated, timed in plan:
+            value = get(item)
             if value is None:
                 continue
-            colour = col.style(item) if col.style is not None else None
-            long = col.kind == "long"
+            value = safe_cell(_as_date(value) if is_date else value)
+            if value is None:
+                continue
+            colour = style(item) if style is not None else None
             if isinstance(value, str):
-                link = col.kind == "link" and urls < MAX_URLS and len(value) <= MAX_URL_CHARS
-                if link:
+                if is_link and urls < MAX_URLS and len(value) <= MAX_URL_CHARS:
                     urls += 1
-                    ws.write_url(r, ci, _RelativeLink(value), formats.get(None, True, long, colour))
+                    ws.write_url(r, ci, book.link(value), linked[colour])
                 else:
-                    ws.write_string(r, ci, value, formats.get(None, False, long, colour))
+                    ws.write_string(r, ci, value, plain[colour])
             elif isinstance(value, date):  # datetime is a date too
-                fmt = DATETIME_FORMAT if isinstance(value, datetime) else DATE_FORMAT
-                ws.write_datetime(r, ci, value, formats.get(fmt, False, long, colour))
+                ws.write_datetime(r, ci, value, (timed if isinstance(value, datetime) else dated)[colour])
             elif _exact_number(value):
-                ws.write_number(r, ci, value, formats.get(None, False, long, colour))
+                ws.write_number(r, ci, value, plain[colour])
             else:  # NaN, infinity or a huge integer from a hand-edited results.json: Excel would alter it
                 value = str(value)
-                ws.write_string(r, ci, value, formats.get(None, False, long, colour))
-            if fit[ci]:
+                ws.write_string(r, ci, value, plain[colour])
+            if fit and measure:
                 widths[ci] = max(widths[ci], _value_width(value))
     ws.freeze_panes(*freeze)
     ws.autofilter(0, 0, max(0, len(rows)), len(columns) - 1)
@@ -234,11 +270,22 @@ def _value_width(value: Any) -> int:
     return _text_width(str(value))
 
 
+class _CharWidths(dict[str, int]):
+    """Character → columns it takes: 2 for East Asian wide and fullwidth ones, else 1; looked up once each."""
+
+    def __missing__(self, ch: str) -> int:
+        width = self[ch] = 2 if unicodedata.east_asian_width(ch) in "WF" else 1
+        return width
+
+
+CHAR_WIDTHS = _CharWidths()
+
+
 def _text_width(text: str) -> int:
     line = max(text.split("\n"), key=len) if "\n" in text else text
     if line.isascii():
         return len(line)
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in line)
+    return sum(map(CHAR_WIDTHS.__getitem__, line))
 
 
 def _summary_columns(data: dict[str, Any], rules: Rules, links: dict[str, str]) -> list[Column]:
@@ -321,11 +368,11 @@ def write_xlsx(data: dict[str, Any], out_dir: Path, rules: Rules) -> Path:
     run = data.get("run") or {}
     buf = io.BytesIO()
     wb = Workbook(buf, WORKBOOK_OPTIONS)
-    formats = _Formats(wb)
+    book = _Book(wb)
     sheets: list[tuple[str, list[Column]]] = []
 
     summary = _summary_columns(data, rules, links)
-    _sheet(wb, formats, "汇总", summary, subs, freeze=(1, 1))
+    _sheet(book, "汇总", summary, subs, freeze=(1, 1))
     sheets.append(("汇总", summary))
 
     joint_rows = [(s, i, u) for s in subs for i, u in enumerate((s.get("fields") or {}).get("joint_units") or [], 1)
@@ -337,7 +384,7 @@ def write_xlsx(data: dict[str, Any], out_dir: Path, rules: Rules) -> Path:
         *[Column(lbl, lambda r, k=k: r[2].get(k), f"联合申报单位的{lbl}") for k, lbl in JOINT_UNIT_LABELS.items()],
         Column("报告", lambda r: links.get(str(r[0].get("submission_id"))), "所属申报的 HTML 检查报告", "link"),
     ]
-    _sheet(wb, formats, "联合单位", joint, joint_rows)
+    _sheet(book, "联合单位", joint, joint_rows)
     sheets.append(("联合单位", joint))
 
     finding_rows = [(s, f) for s in subs for f in s.get("findings") or [] if isinstance(f, dict)]
@@ -361,7 +408,7 @@ def write_xlsx(data: dict[str, Any], out_dir: Path, rules: Rules) -> Path:
         Column("摘录", ev("excerpt"), "原文摘录", "long", 40),
         Column("报告", lambda r: links.get(str(r[0].get("submission_id"))), "所属申报的 HTML 检查报告", "link"),
     ]
-    _sheet(wb, formats, "问题清单", problems, finding_rows)
+    _sheet(book, "问题清单", problems, finding_rows)
     sheets.append(("问题清单", problems))
 
     file_rows = [(s, f) for s in subs for f in s.get("files") or [] if isinstance(f, dict)]
@@ -375,10 +422,10 @@ def write_xlsx(data: dict[str, Any], out_dir: Path, rules: Rules) -> Path:
         Column("大小（字节）", lambda r: _as_int(r[1].get("size")), "文件大小，字节", "number"),
         Column("SHA-256", lambda r: r[1].get("sha256"), "文件内容的 SHA-256 校验值"),
     ]
-    _sheet(wb, formats, "文件", files, file_rows)
+    _sheet(book, "文件", files, file_rows)
     sheets.append(("文件", files))
 
-    _explain(wb, formats, run, sheets)
+    _explain(book, run, sheets)
     wb.set_properties({"author": "pipeline", "title": "申报材料检查汇总", "created": _created(run)})
     wb.close()
     path = out_dir / "consolidated.xlsx"
@@ -403,7 +450,7 @@ def _started(run: dict[str, Any]) -> Any:
     return dt.astimezone(BEIJING).replace(tzinfo=None) if dt.tzinfo else dt
 
 
-def _explain(wb: Workbook, formats: _Formats, run: dict[str, Any], sheets: list[tuple[str, list[Column]]]) -> None:
+def _explain(book: _Book, run: dict[str, Any], sheets: list[tuple[str, list[Column]]]) -> None:
     counts = run.get("counts") or {}
     info: list[tuple[str, str, Any]] = [
         ("运行信息", "工具版本", run.get("version")),
@@ -428,4 +475,4 @@ def _explain(wb: Workbook, formats: _Formats, run: dict[str, Any], sheets: list[
         Column("名称", lambda r: r[1], "项目或列名"),
         Column("内容", lambda r: r[2], "取值或含义", "text", 90),
     ]
-    _sheet(wb, formats, "说明", cols, info)
+    _sheet(book, "说明", cols, info)
