@@ -110,6 +110,8 @@ def extract_task(task: ExtractTask, rules: Rules, options: ExtractOptions) -> Fi
     else:
         path = Path(task.path)
     try:
+        if not task.sha256:  # not hashed by the parent (nothing could come from its cache)
+            task = dataclasses.replace(task, sha256=sha256_of(path))
         problem = None
         if sniff_format(path) == "zip":
             problem = check_ooxml(path, options.limits)
@@ -136,6 +138,9 @@ def outcome_result(task: ExtractTask, outcome: Outcome, limits: Limits) -> FileR
         "memory": f"内存超限（超过 {limits.memory_mb} MB），已停止读取此文件",
         "crash": f"解析进程异常退出（{outcome.detail}），未能读取此文件",
     }.get(outcome.failure or "", f"解析时出现内部错误: {outcome.detail}")
+    if not task.sha256 and task.path:  # the worker was to hash it
+        with contextlib.suppress(OSError):
+            task = dataclasses.replace(task, sha256=sha256_of(Path(task.path)))
     res = refused_result(task, FileProblem("FILE_UNREADABLE", reason))
     res.seconds = outcome.seconds
     return res
@@ -163,11 +168,16 @@ def _cacheable(res: FileResult) -> bool:
 # Executors: each yields (key, Outcome) for (key, ExtractTask) items.
 
 
-def _local_outcomes(items: list[tuple[Any, ExtractTask]], payload: tuple, workers: int, limits: Limits,
-                    tmp_root: Path, info: dict) -> Iterator[tuple[Any, Outcome]]:
+def _extract_pool(payload: tuple, workers: int, limits: Limits, tmp_root: Path) -> IsolatedPool:
     stderr = None if os.environ.get("PIPELINE_WORKER_STDERR") else subprocess.DEVNULL
-    with IsolatedPool("pipeline.engine:make_extractor", payload, workers, limits.file_timeout_s,
-                      limits.memory_mb, tmp_root=tmp_root, stderr=stderr) as pool:
+    return IsolatedPool("pipeline.engine:make_extractor", payload, workers, limits.file_timeout_s,
+                        limits.memory_mb, tmp_root=tmp_root, stderr=stderr)
+
+
+def _local_outcomes(items: list[tuple[Any, ExtractTask]], payload: tuple, workers: int, limits: Limits,
+                    tmp_root: Path, info: dict, pool: IsolatedPool | None = None) -> Iterator[tuple[Any, Outcome]]:
+    """With `pool` (started early, see run_batch), its workers are used; it is closed in any case."""
+    with pool or _extract_pool(payload, workers, limits, tmp_root) as pool:
         yield from pool.map_unordered(items)
         info["worker_processes"] = pool.started_workers
         info["peak_worker_rss_mb"] = round(pool.peak_worker_rss_mb, 1)
@@ -423,15 +433,27 @@ def run_batch(input_dir: Path, rules: Rules, options: RunOptions | None = None) 
     background = ThreadPoolExecutor(max_workers=1, thread_name_prefix="pipeline-validate")
     gx = _GXProcess(options.work_dir)
     validations: list[Future] = []
+    pool: IsolatedPool | None = None
+    opts = ExtractOptions(limits=limits, ocr=options.ocr)
     try:
-        with tempfile.TemporaryDirectory(prefix=f".run-{os.getpid()}-", dir=options.work_dir) as tmp:
+        with contextlib.ExitStack() as stack:  # on the way out: the early pool (if any), then the temp folder
+            tmp = stack.enter_context(tempfile.TemporaryDirectory(prefix=f".run-{os.getpid()}-", dir=options.work_dir))
             tmp = os.path.abspath(tmp)  # workers run in their own folders: every path they get is absolute
+            nothing_cached = cache is None or not cache.dir.exists()
+            if options.executor == "local" and nothing_cached:
+                # Every file will be read. The file workers, GX and jieba's dictionary start now and
+                # initialise while the batch is discovered; the workers hash what they read.
+                pool = stack.enter_context(_extract_pool((rules, opts), workers, limits, Path(tmp) / "workers"))
+                pool.start()
+                gx.start()
+                validations.append(background.submit(validator.warm_up))
             inputs = Discoverer(rules, Path(tmp) / "unpacked", limits, lazy=True).discover(Path(input_dir).absolute())
             stage["discover"] = time.perf_counter() - t0
 
             t1 = time.perf_counter()
             results: dict[tuple[int, int], FileResult] = {}
             todo: list[tuple[tuple[int, int], ExtractTask]] = []
+            identities: dict[tuple[int, int], tuple[int, ...] | None] = {}
             for si, sin in enumerate(inputs):
                 for fi, f in enumerate(sin.files):
                     if f.problem is not None or f.real_path is None:
@@ -439,13 +461,14 @@ def run_batch(input_dir: Path, rules: Rules, options: RunOptions | None = None) 
                     if not _supported(f, rules):
                         f.problem = _unsupported(f.rel_path)
                         continue
-                    task, res = _plan(f, limits, cache, memo)
+                    task, res = _plan(f, limits, cache, memo, hash_here=not nothing_cached)
                     if f.problem is not None:  # a zip member that could not be unpacked
                         continue
                     if res is not None:
                         results[(si, fi)] = res
                     else:
                         todo.append(((si, fi), task))
+                        identities[(si, fi)] = f.identity
             total = len(results) + len(todo)
             stage["hash_and_cache"] = time.perf_counter() - t1
             if options.output_processes is not None and len(todo) >= OFFLOAD_MIN_PAGES:
@@ -456,9 +479,11 @@ def run_batch(input_dir: Path, rules: Rules, options: RunOptions | None = None) 
                 options.progress(len(results), total)
 
             t2 = time.perf_counter()
-            if todo:
+            if todo and pool is None:
                 validations.append(background.submit(validator.warm_up))
                 gx.start()
+            elif not todo and pool is not None:
+                pool.close()
             unread: dict[int, int] = {}
             for (si, _fi), _task in todo:
                 unread[si] = unread.get(si, 0) + 1
@@ -477,19 +502,21 @@ def run_batch(input_dir: Path, rules: Rules, options: RunOptions | None = None) 
                     read(si)
             if todo:
                 tasks = dict(todo)
-                opts = ExtractOptions(limits=limits, ocr=options.ocr)
                 if options.executor == "dask":
                     outcomes = _dask_outcomes(todo, (rules, opts), limits, options.scheduler, info)
                 elif options.executor == "local":
-                    outcomes = _local_outcomes(todo, (rules, opts), min(workers, len(todo)), limits, Path(tmp) / "workers", info)
+                    outcomes = _local_outcomes(todo, (rules, opts), min(workers, len(todo)), limits,
+                                               Path(tmp) / "workers", info, pool)
                 else:
                     raise EngineError(f"未知的执行方式: {options.executor}")
                 try:
                     for key, outcome in outcomes:
                         res = outcome_result(tasks[key], outcome, limits)
                         results[key] = res
-                        if cache is not None and _cacheable(res):
-                            cache.put(tasks[key].sha256, tasks[key].display, res)
+                        if cache is not None and _cacheable(res) and res.source.sha256:
+                            cache.put(res.source.sha256, tasks[key].display, res)
+                        if memo is not None and not tasks[key].sha256 and res.source.sha256:
+                            memo.put(identities[key], res.source.sha256)
                         unread[key[0]] -= 1
                         if not unread[key[0]]:
                             read(key[0])
@@ -577,11 +604,12 @@ def _output_state(sub) -> tuple:
     return sub.status, len(sub.notes), tuple(map(id, sub.findings))
 
 
-def _plan(f: InputFile, limits: Limits, cache: ResultCache | None,
-          memo: HashMemo | None = None) -> tuple[ExtractTask, FileResult | None]:
+def _plan(f: InputFile, limits: Limits, cache: ResultCache | None, memo: HashMemo | None = None,
+          hash_here: bool = True) -> tuple[ExtractTask, FileResult | None]:
     """Size check before reading, one hash per file (none for a file the memo knows unchanged), then
-    the cache. A zip member is unpacked only to be hashed or read; one that cannot be gets its
-    `problem` set (the caller lists it as discovery would have)."""
+    the cache. Without `hash_here` (nothing can come from the cache), an unknown file is left for its
+    worker to hash as it reads it. A zip member is unpacked only to be hashed or read; one that
+    cannot be gets its `problem` set (the caller lists it as discovery would have)."""
     assert f.real_path is not None
     suffix = f.real_path.suffix
     too_big = check_size(f.size, limits)
@@ -589,6 +617,10 @@ def _plan(f: InputFile, limits: Limits, cache: ResultCache | None,
         task = ExtractTask(f.rel_path, suffix, "", f.size, str(f.real_path))
         return task, refused_result(task, too_big)
     digest = memo.get(f.identity) if memo is not None else None
+    if digest is None and not hash_here:
+        Discoverer.materialize(f)
+        path = str(f.real_path) if f.real_path is not None else ""
+        return ExtractTask(f.rel_path, suffix, "", f.size, path), None
     if digest is None:
         Discoverer.materialize(f)
         if f.real_path is None:

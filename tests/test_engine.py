@@ -14,6 +14,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -314,6 +315,26 @@ def test_unchanged_files_are_neither_read_nor_unpacked_again(tmp_path, subset, m
     assert changed.run["cache"]["hashes_reused"] == cold.run["files"] - 1
     sha = {f["path"]: f["sha256"] for s in comparable(changed) for f in s["files"]}
     assert sha[pdf.name] == hashlib.sha256(pdf.read_bytes()).hexdigest()
+
+
+def test_files_hashed_by_their_workers_when_nothing_is_cached(tmp_path, subset):
+    """Without a cache the workers hash what they read (also a file they refuse, or that times out):
+    every file's sha256 is that of its bytes, zip members included."""
+    batch = copy_subset(tmp_path / "batch", source=subset)
+    (batch / "坏文件").mkdir()
+    (batch / "坏文件" / "附件1.docx").write_bytes(b"PK\x03\x04" + b"\0" * 200)  # refused as a damaged package
+    slow_pdf(batch / "坏文件" / "附件2.pdf")
+    run = run_batch(batch, load_rules(), RunOptions(workers=2, ocr=False, limits=Limits(file_timeout_s=2)))
+    from pipeline.discover import Discoverer
+
+    listed = Discoverer(load_rules(), tmp_path / "unpacked").discover(batch)  # eager: every member unpacked
+    expected = [(f.rel_path, hashlib.sha256(f.real_path.read_bytes()).hexdigest())
+                for sub in listed for f in sub.files if f.real_path is not None and not f.ignored]
+    files = [(f["path"], f["sha256"]) for s in comparable(run) for f in s["files"]]
+    assert len(files) == run.run["files"] > 8
+    assert Counter(files) == Counter(expected)
+    problems = {p["rule"] for s in comparable(run) if s["submission_id"] == "坏文件" for p in s["findings"]}
+    assert "FILE_UNREADABLE" in problems
 
 
 def test_hash_memo_leaves_out_racily_clean_files(tmp_path):
