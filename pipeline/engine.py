@@ -441,12 +441,12 @@ def run_batch(input_dir: Path, rules: Rules, options: RunOptions | None = None) 
             tmp = os.path.abspath(tmp)  # workers run in their own folders: every path they get is absolute
             nothing_cached = cache is None or not cache.dir.exists()
             if options.executor == "local" and nothing_cached:
-                # Every file will be read. The file workers, GX and jieba's dictionary start now and
-                # initialise while the batch is discovered; the workers hash what they read.
+                # Every file will be read. The file workers and GX start now and initialise while the
+                # batch is discovered; the workers hash what they read. (jieba's dictionary waits: built
+                # in this process, it would hold the interpreter lock that discovery needs.)
                 pool = stack.enter_context(_extract_pool((rules, opts), workers, limits, Path(tmp) / "workers"))
                 pool.start()
                 gx.start()
-                validations.append(background.submit(validator.warm_up))
             inputs = Discoverer(rules, Path(tmp) / "unpacked", limits, lazy=True).discover(Path(input_dir).absolute())
             stage["discover"] = time.perf_counter() - t0
 
@@ -479,10 +479,10 @@ def run_batch(input_dir: Path, rules: Rules, options: RunOptions | None = None) 
                 options.progress(len(results), total)
 
             t2 = time.perf_counter()
-            if todo and pool is None:
+            if todo:
                 validations.append(background.submit(validator.warm_up))
                 gx.start()
-            elif not todo and pool is not None:
+            elif pool is not None:
                 pool.close()
             unread: dict[int, int] = {}
             for (si, _fi), _task in todo:
