@@ -12,6 +12,7 @@ $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q -e '.[dev,ocr,cluster]'
+	$(BIN)/python -m compileall -q pipeline  # bytecode now, not in every process (PYTHONDONTWRITEBYTECODE)
 	touch $(STAMP)
 
 demo: setup
