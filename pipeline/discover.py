@@ -258,7 +258,7 @@ class Discoverer:
             budget.bytes -= self._extract_member(zf, info, dest, cap)
         except Exception as exc:  # noqa: BLE001 - damaged members raise many types
             dest.unlink(missing_ok=True)
-            sub.files.append(_refused(rel, "FILE_UNREADABLE", f"压缩包成员无法解压（{type(exc).__name__}）", info.file_size))
+            sub.files.append(_refused(rel, "FILE_UNREADABLE", _unpack_failed(exc), info.file_size))
             return
         if is_zip:
             self._unpack_zip(dest, rel + "/", sub, depth + 1, budget)
@@ -281,7 +281,7 @@ class Discoverer:
         except Exception as exc:  # noqa: BLE001 - damaged members raise many types
             dest.unlink(missing_ok=True)
             f.real_path = None
-            f.problem = FileProblem("FILE_UNREADABLE", f"压缩包成员无法解压（{type(exc).__name__}）")
+            f.problem = FileProblem("FILE_UNREADABLE", _unpack_failed(exc))
 
     @staticmethod
     def _extract_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, dest: Path, cap: int) -> int:
@@ -294,6 +294,10 @@ class Discoverer:
                     raise ValueError("解压后超过大小上限")
                 out.write(chunk)
         return written
+
+
+def _unpack_failed(exc: Exception) -> str:
+    return f"压缩包成员无法解压（{type(exc).__name__}）"
 
 
 def _identity_of(path: Path) -> tuple[int, ...] | None:

@@ -612,33 +612,28 @@ def _plan(f: InputFile, limits: Limits, cache: ResultCache | None, memo: HashMem
     cannot be gets its `problem` set (the caller lists it as discovery would have)."""
     assert f.real_path is not None
     suffix = f.real_path.suffix
+
+    def task(sha256: str = "") -> ExtractTask:
+        return ExtractTask(f.rel_path, suffix, sha256, f.size, str(f.real_path) if f.real_path is not None else "")
+
     too_big = check_size(f.size, limits)
     if too_big is not None:
-        task = ExtractTask(f.rel_path, suffix, "", f.size, str(f.real_path))
-        return task, refused_result(task, too_big)
+        return task(), refused_result(task(), too_big)
     digest = memo.get(f.identity) if memo is not None else None
-    if digest is None and not hash_here:
-        Discoverer.materialize(f)
-        path = str(f.real_path) if f.real_path is not None else ""
-        return ExtractTask(f.rel_path, suffix, "", f.size, path), None
     if digest is None:
         Discoverer.materialize(f)
-        if f.real_path is None:
-            return ExtractTask(f.rel_path, suffix, "", f.size, ""), None
+        if f.real_path is None or not hash_here:
+            return task(), None
         try:
             digest = sha256_of(f.real_path)
         except OSError as exc:
-            task = ExtractTask(f.rel_path, suffix, "", f.size, str(f.real_path))
-            return task, refused_result(task, FileProblem("FILE_UNREADABLE", f"无法读取文件: {exc.strerror or exc}"))
+            return task(), refused_result(task(), FileProblem("FILE_UNREADABLE", f"无法读取文件: {exc.strerror or exc}"))
         if memo is not None:
             memo.put(f.identity, digest)
-    task = ExtractTask(f.rel_path, suffix, digest, f.size, str(f.real_path))
     res = cache.get(digest, f.rel_path) if cache is not None else None
     if res is None:
         Discoverer.materialize(f)  # the memo knew its hash, but it must be read
-        if f.real_path is None:
-            return ExtractTask(f.rel_path, suffix, "", f.size, ""), None
-    return task, res
+    return task(digest if f.real_path is not None else ""), res
 
 
 def _supported(f: InputFile, rules: Rules) -> bool:
