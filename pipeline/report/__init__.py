@@ -82,6 +82,22 @@ def results_bytes(data: dict[str, Any], lines: list[str | None] | None = None) -
     return f'{{"run": {run},\n"submissions": [\n{subs}\n]}}\n'.encode()
 
 
+def restamp_results(old: Path, dest: Path, run: dict[str, Any]) -> bool:
+    """Write to `dest` the results.json of `run` for the same submissions as `old` (a results.json
+    `results_bytes` wrote): its first line, the run, is replaced and the submissions' lines are
+    copied as they are. False, writing nothing, when `old` does not start with a run line."""
+    import shutil
+
+    with open(old, "rb") as src:
+        first = src.readline()
+        if not (first.startswith(b'{"run": ') and first.endswith(b",\n")):
+            return False
+        with open(dest, "wb") as out:
+            out.write(f'{{"run": {json.dumps(run, ensure_ascii=False)},\n'.encode())
+            shutil.copyfileobj(src, out, 1 << 20)
+    return True
+
+
 def atomic_write_bytes(path: Path, data: bytes) -> None:
     """Write to a temp file beside `path`, then rename: a killed run leaves the old file intact."""
     path.parent.mkdir(parents=True, exist_ok=True)

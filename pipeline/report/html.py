@@ -756,14 +756,20 @@ def render_report(sub: dict[str, Any], rules: Rules, run: dict[str, Any]) -> str
 
 
 def render_index(data: dict[str, Any], rules: Rules, names: dict[str, str]) -> str:
+    return render_index_view(build_index_view(data, rules, names))
+
+
+def render_index_view(view: dict[str, Any], run: dict[str, Any] | None = None) -> str:
+    """index.html from its view (`build_index_view`), showing `run` instead of the view's run if given."""
+    if run is not None:
+        view = {**view, "run": _run_view(run)}
     script = _static("index.js")
-    view = build_index_view(data, rules, names)
     return _ENV.get_template("index.html").render(
         v=view, css=Markup(_static("report.css")), script=Markup(script), csp=_csp(script))
 
 
 @functools.cache
-def _report_code() -> str:
+def report_code() -> str:
     """The pipeline's code fingerprint plus the templates and static files pages are made from."""
     from ..cache import code_fingerprint
 
@@ -778,7 +784,7 @@ def _report_code() -> str:
 
 def report_digest(sub: dict[str, Any], rules: Rules, run: dict[str, Any], name: str) -> str:
     """A hash of everything a submission's page is rendered from."""
-    data = json.dumps([_report_code(), rules.sha256, name, _report_run_view(run), sub],
+    data = json.dumps([report_code(), rules.sha256, name, _report_run_view(run), sub],
                       ensure_ascii=False, sort_keys=True, default=repr)
     return hashlib.sha256(data.encode("utf-8")).hexdigest()
 

@@ -450,18 +450,28 @@ def _started(run: dict[str, Any]) -> Any:
     return dt.astimezone(BEIJING).replace(tzinfo=None) if dt.tzinfo else dt
 
 
-def _explain(book: _Book, run: dict[str, Any], sheets: list[tuple[str, list[Column]]]) -> None:
+STARTED_LABEL, SECONDS_LABEL = "开始时间（北京时间）", "用时（秒）"
+
+
+def _run_info(run: dict[str, Any]) -> list[tuple[str, str, Any]]:
+    """The 说明 sheet's first rows (after its header): what the run was."""
     counts = run.get("counts") or {}
-    info: list[tuple[str, str, Any]] = [
+    return [
         ("运行信息", "工具版本", run.get("version")),
         ("运行信息", "规则文件版本", run.get("rules_version")),
         ("运行信息", "规则文件", run.get("rules_source")),
         ("运行信息", "规则文件 SHA-256", run.get("rules_sha256")),
-        ("运行信息", "开始时间（北京时间）", _started(run)),
-        ("运行信息", "用时（秒）", run.get("seconds")),
+        ("运行信息", STARTED_LABEL, _started(run)),
+        ("运行信息", SECONDS_LABEL, run.get("seconds")),
         ("运行信息", "文件数", run.get("files")),
         ("运行信息", "申报数", run.get("submissions")),
         *[("运行信息", f"{STATUS_LABELS[k]}（份）", counts.get(k)) for k in ("pass", "warn", "fail")],
+    ]
+
+
+def _explain(book: _Book, run: dict[str, Any], sheets: list[tuple[str, list[Column]]]) -> None:
+    info: list[tuple[str, str, Any]] = [
+        *_run_info(run),
         ("阅读说明", "公式防护", "以 = + - @、制表符或回车开头的文本前加了英文单引号 '，以文本保存，任何单元格都不会作为公式执行"),
         ("阅读说明", "空白单元格", "空白表示申报材料中未填写或未能识别"),
         ("阅读说明", "用 pandas 读取", "pandas.read_excel(路径, sheet_name=None, dtype=object) 保留每个单元格的原始类型；"
@@ -476,3 +486,72 @@ def _explain(book: _Book, run: dict[str, Any], sheets: list[tuple[str, list[Colu
         Column("内容", lambda r: r[2], "取值或含义", "text", 90),
     ]
     _sheet(book, "说明", cols, info)
+
+
+# The 说明 sheet is the fifth write_xlsx adds; its run rows start below the header, value in column C.
+EXPLAIN_PART = "xl/worksheets/sheet5.xml"
+CORE_PART = "docProps/core.xml"
+
+
+def restamp_xlsx(old: bytes, old_run: dict[str, Any], new_run: dict[str, Any]) -> bytes | None:
+    """The workbook write_xlsx makes for `new_run`, from the one it made for `old_run`, when the two
+    runs differ only in their start time and duration and the submissions are the same (an unchanged
+    batch run again): those two cells of 说明 and the creation date are rewritten, every other part
+    is kept. The result is byte for byte what write_xlsx would write (tests check this), so the
+    workbook does not depend on which way it was made. None when `old` is not the workbook
+    write_xlsx made for `old_run` (the caller then writes it afresh).
+
+    The parts are XlsxWriter's own XML, and the values are put back the way it writes them (a
+    number as `{:.16G}` in the cell's `<v>`, the date as its ISO text), not re-serialised.
+    """
+    from zipfile import ZIP_DEFLATED, BadZipFile, ZipFile, ZipInfo
+
+    from xlsxwriter.utility import _datetime_to_excel_datetime
+
+    def number_cells(run: dict[str, Any]) -> dict[str, str] | None:
+        cells = {}
+        for i, (_kind, label, value) in enumerate(_run_info(run)):
+            if label == STARTED_LABEL:
+                if not isinstance(value, datetime):
+                    return None
+                value = _datetime_to_excel_datetime(value, False, False)
+            elif label != SECONDS_LABEL:
+                continue
+            if not isinstance(value, float) or not math.isfinite(value):
+                return None
+            cells[f"C{i + 2}"] = f"{value:.16G}"
+        return cells
+
+    def iso(run: dict[str, Any]) -> str:
+        return _created(run).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+    before, after = number_cells(old_run), number_cells(new_run)
+    if before is None or after is None or iso(old_run) == NO_RUN_DATE.strftime("%Y-%m-%dT%H:%M:%SZ"):
+        return None
+    try:
+        with ZipFile(io.BytesIO(old)) as zin:
+            parts = [(info.filename, zin.read(info)) for info in zin.infolist()]
+    except (BadZipFile, OSError, ValueError, KeyError):
+        return None
+    out = io.BytesIO()
+    changed = 0
+    with ZipFile(out, "w", compression=ZIP_DEFLATED) as zout:  # as XlsxWriter's Workbook writes it
+        for name, body in parts:
+            if name == EXPLAIN_PART:
+                text = body.decode("utf-8")
+                for ref, value in before.items():
+                    cell = re.compile(f'(<c r="{ref}"(?: s="\\d+")?><v>){re.escape(value)}(</v></c>)')
+                    text, n = cell.subn(lambda m, ref=ref: m.group(1) + after[ref] + m.group(2), text)
+                    if n != 1:
+                        return None
+                body, changed = text.encode("utf-8"), changed + 1
+            elif name == CORE_PART:
+                stamp = re.compile(f'(<dcterms:(?:created|modified) xsi:type="dcterms:W3CDTF">){iso(old_run)}(<)')
+                text, n = stamp.subn(lambda m: m.group(1) + iso(new_run) + m.group(2), body.decode("utf-8"))
+                if n != 2:
+                    return None
+                body, changed = text.encode("utf-8"), changed + 1
+            info = ZipInfo(name, (1980, 1, 1, 0, 0, 0))
+            info.compress_type = ZIP_DEFLATED
+            zout.writestr(info, body)
+    return out.getvalue() if changed == 2 else None
