@@ -177,6 +177,10 @@ class HashMemo:
             self._seen[key] = (identity, digest)
         return digest
 
+    def peek(self, identity: tuple[int, ...] | None) -> str | None:
+        """The sha256 the memo holds for this identity, counting and keeping nothing."""
+        return self._old.get(self._key(identity)) if identity is not None else None
+
     def put(self, identity: tuple[int, ...] | None, digest: str) -> None:
         if identity is not None:
             self._seen[self._key(identity)] = (identity, digest)

@@ -11,7 +11,7 @@ import click
 
 from . import __version__
 from .config import ConfigError, Rules, load_rules
-from .model import SEVERITY_ORDER, to_jsonable
+from .model import to_jsonable
 from .safety import Limits
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
@@ -66,6 +66,7 @@ def run(input_dir: Path, out_dir: Path, workers: int | None, rules_path: str | N
         run_batch,
     )
     from .report.html import PreviousReports
+    from .republish import Published
 
     if not input_dir.exists():
         _usage_error(f"输入文件夹不存在: {input_dir}")
@@ -85,12 +86,13 @@ def run(input_dir: Path, out_dir: Path, workers: int | None, rules_path: str | N
     progress = None if quiet else _progress_printer()
     manifest = None if no_cache else (cache_dir or out_dir / ".cache") / "reports.json"
     previous = PreviousReports(out_dir / "reports", manifest) if manifest is not None else None
+    published = Published(out_dir, manifest.parent) if manifest is not None else None
     # Everything the run writes stays inside OUT; the output processes are stopped however it ends.
     with private_tempdir(out_dir) as tmp, OutputProcesses(rules, out_dir) as outputs:
         options = RunOptions(workers=workers, limits=limits, ocr=not no_ocr, progress=progress,
                              cache_dir=None if no_cache else (cache_dir or out_dir / ".cache"), work_dir=tmp,
                              executor=executor, scheduler=scheduler, previous_pages=previous,
-                             output_processes=outputs)
+                             output_processes=outputs, published=published)
         try:
             result = run_batch(input_dir, rules, options)
         except EngineError as exc:
@@ -101,21 +103,21 @@ def run(input_dir: Path, out_dir: Path, workers: int | None, rules_path: str | N
         finally:
             if progress:
                 progress.close()
-        if not result.submissions:
+        if not result.submissions and result.unchanged is None:
             _usage_error(f"输入文件夹中没有可检查的文件: {input_dir}")
-        publish_outputs(result, out_dir, rules, manifest, previous, outputs)
+        publish_outputs(result, out_dir, rules, manifest, previous, outputs, published)
     r, c = result.run, result.run["counts"]
     seconds = time.perf_counter() - started
     if not quiet:
-        cached = f"，其中 {r['cache']['hits']} 个未变化沿用上次结果" if r["cache"]["hits"] else ""
+        cached = ("，均未变化，沿用上次结果" if r.get("unchanged")
+                  else f"，其中 {r['cache']['hits']} 个未变化沿用上次结果" if r["cache"]["hits"] else "")
         click.echo(
             f"完成: {r['submissions']} 份申报（通过 {c['pass']}，有警告 {c['warn']}，不通过 {c['fail']}），"
             f"{r['files']} 个文件{cached}，用时 {seconds:.1f} 秒（{r['files'] / max(seconds, 1e-9):.1f} 文件/秒）→ {out_dir}"
         )
-    if fail_on != "never":
-        threshold = SEVERITY_ORDER[fail_on]
-        if any(SEVERITY_ORDER[f.severity] >= threshold for s in result.submissions for f in s.findings):
-            sys.exit(EXIT_FINDINGS)
+    # A submission's status is its worst finding's severity: fail ⇔ an error, warn ⇔ a warning but no error.
+    if fail_on != "never" and (c["fail"] or fail_on == "warning" and c["warn"]):
+        sys.exit(EXIT_FINDINGS)
 
 
 def _usage_error(message: str) -> NoReturn:

@@ -71,6 +71,9 @@ class RunOptions:
     # The output processes publish_outputs will use (OutputProcesses): started once the batch is
     # known to be large enough, so they are ready when the outputs are due.
     output_processes: Any = None
+    # What OUT's outputs were made from (republish.Published): a batch found unchanged since is
+    # published again without being read. Pass the same object to publish_outputs.
+    published: Any = None
 
 
 @dataclass(frozen=True)
@@ -449,6 +452,18 @@ def run_batch(input_dir: Path, rules: Rules, options: RunOptions | None = None) 
                 gx.start()
             inputs = Discoverer(rules, Path(tmp) / "unpacked", limits, lazy=True).discover(Path(input_dir).absolute())
             stage["discover"] = time.perf_counter() - t0
+            key_parts, key_files = _key_parts(input_dir, rules, limits, cache, inputs)
+            if options.published is not None and memo is not None and not nothing_cached:
+                unchanged = _unchanged(inputs, key_parts, key_files, memo, options.published)
+                if unchanged is not None:
+                    from .report.xlsx import restamp_xlsx
+
+                    run = _unchanged_run(unchanged.record["run"], input_dir, started, t0, workers, options,
+                                         len(key_files), stage)
+                    unchanged.xlsx = restamp_xlsx(unchanged.xlsx, unchanged.record["run"], run)
+                    if unchanged.xlsx is not None:
+                        cache.prune()  # this context was used
+                        return BatchResult(run=run, submissions=[], unchanged=unchanged)
 
             t1 = time.perf_counter()
             results: dict[tuple[int, int], FileResult] = {}
@@ -569,6 +584,13 @@ def run_batch(input_dir: Path, rules: Rules, options: RunOptions | None = None) 
         make_outputs(stale)
     stage["validate"] = time.perf_counter() - t5 - stage["outputs"]
     counts = {s: sum(1 for x in submissions if x.status == s) for s in ("pass", "warn", "fail")}
+    # The batch's key, when every file was read to a result a re-run would take from the cache.
+    read = [results.get(k) for k in key_files]
+    batch_key = None
+    if all(res is not None and res.source.sha256 and _cacheable(res) for res in read):
+        for (si, fi), res in zip(key_files, read, strict=True):
+            key_parts[1][si][3][fi][-1] = res.source.sha256
+        batch_key = _batch_key(key_parts)
     run = {
         "tool": "pipeline",
         "version": __version__,
@@ -580,6 +602,7 @@ def run_batch(input_dir: Path, rules: Rules, options: RunOptions | None = None) 
         "started": started.isoformat(timespec="seconds"),
         "seconds": round(time.perf_counter() - t0, 3),
         "executor": options.executor,
+        "unchanged": False,
         "workers": info["workers"],
         "files": total,
         "files_extracted": len(todo),
@@ -595,7 +618,80 @@ def run_batch(input_dir: Path, rules: Rules, options: RunOptions | None = None) 
         "stage_seconds": {k: round(v, 3) for k, v in stage.items()},
     }
     return BatchResult(run=run, submissions=submissions, expectations=expectations, pages=validator.pages,
-                       outputs=outputs)
+                       outputs=outputs, batch_key=batch_key)
+
+
+def _key_parts(input_dir: Path, rules: Rules, limits: Limits, cache: ResultCache | None,
+               inputs: list) -> tuple[list, list[tuple[int, int]]]:
+    """What the batch's results depend on, as discovery left it (republish.batch_key hashes it), and
+    the files to be read: their entries end in a slot for the sha256 (`_batch_key` needs them all).
+    The cache context covers the pipeline's version and code, the rules, OCR and the limits; the
+    report code the templates and static files."""
+    subs = []
+    to_read = []
+    for si, sin in enumerate(inputs):
+        files = []
+        for fi, f in enumerate(sin.files):
+            problem = dataclasses.astuple(f.problem) if f.problem is not None else None
+            entry = [f.rel_path, f.size, f.ignored, problem]
+            if problem is None and f.real_path is not None and _supported(f, rules) and check_size(f.size, limits) is None:
+                entry.append(None)
+                to_read.append((si, fi))
+            files.append(entry)
+        subs.append([sin.submission_id, sin.origin, sin.source_name, files])
+    from .report.html import report_code
+
+    context = cache.context_id if cache is not None else None  # the code's .py/.toml, and what it was given
+    return [[context, report_code(), rules.source, str(Path(input_dir).absolute())], subs], to_read
+
+
+def _batch_key(parts: list) -> str:
+    from .republish import batch_key
+
+    return batch_key(parts)
+
+
+def _unchanged(inputs: list, parts: list, to_read: list[tuple[int, int]], memo: HashMemo, published: Any) -> Any:
+    """A `republish.Republish` when every file to read is one the hash memo knows unchanged and the
+    batch is the one OUT's outputs were made from, untouched since; else None."""
+    from .republish import Republish
+
+    for si, fi in to_read:
+        digest = memo.peek(inputs[si].files[fi].identity)
+        if digest is None:
+            return None
+        parts[1][si][3][fi][-1] = digest
+    record = published.check(_batch_key(parts))
+    if record is None:
+        return None
+    try:
+        xlsx = (published.out_dir / "consolidated.xlsx").read_bytes()
+    except OSError:
+        return None
+    return Republish(record, published, xlsx)
+
+
+def _unchanged_run(before: dict[str, Any], input_dir: Path, started: datetime, t0: float, workers: int,
+                   options: RunOptions, files: int, stage: dict[str, float]) -> dict[str, Any]:
+    """The run record of publishing an unchanged batch again: the previous run's, with this run's
+    time, options and (no) work."""
+    return {
+        **before,
+        "python": sys.version.split()[0],
+        "input": str(input_dir),
+        "started": started.isoformat(timespec="seconds"),
+        "seconds": round(time.perf_counter() - t0, 3),
+        "executor": options.executor,
+        "workers": workers,
+        "files_extracted": 0,
+        "cache": {"enabled": True, "hits": files, "hashes_reused": files},
+        "validation": {"submissions_validated": 0, "submissions_reused": before.get("submissions", 0),
+                       "seconds": 0.0, "pages_ahead_seconds": 0.0, "pages_deferred": 0},
+        "worker_processes": 0,
+        "peak_worker_rss_mb": None,
+        "unchanged": True,
+        "stage_seconds": {k: round(v, 3) for k, v in stage.items()},
+    }
 
 
 def _output_state(sub) -> tuple:
@@ -771,7 +867,8 @@ class _OutputHandle:
 
 
 def publish_outputs(result: BatchResult, out_dir: Path, rules: Rules, manifest: Path | None = None,
-                    previous: Any = None, processes: OutputProcesses | None = None) -> dict[str, Path]:
+                    previous: Any = None, processes: OutputProcesses | None = None,
+                    published: Any = None) -> dict[str, Path]:
     """Render every output into a staging folder inside OUT, then move each into place by rename.
 
     A run killed while rendering leaves the previous outputs untouched; files are replaced by
@@ -779,11 +876,19 @@ def publish_outputs(result: BatchResult, out_dir: Path, rules: Rules, manifest: 
     With a `manifest` path, per-submission pages whose inputs did not change since the run that
     wrote the manifest are taken over instead of rendered. `processes`: the run's output processes
     (started early by run_batch if the batch needed them; else started here if it does).
+    `published` (republish.Published): where the outputs are recorded with what they were made from;
+    for an unchanged batch (`result.unchanged`), only the outputs that show the run are written.
     """
     from .report import write_outputs
     from .report.html import PreviousReports
 
     out_dir.mkdir(parents=True, exist_ok=True)
+    if result.unchanged is not None:
+        from .republish import republish
+
+        return republish(result, out_dir)
+    if published is not None:
+        published.forget()  # until the new outputs are in place
     if previous is None and manifest is not None:
         previous = PreviousReports(out_dir / "reports", manifest)
     staging = Path(tempfile.mkdtemp(prefix=f".staging-{os.getpid()}-", dir=out_dir))
@@ -807,8 +912,22 @@ def publish_outputs(result: BatchResult, out_dir: Path, rules: Rules, manifest: 
             previous.save()
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+    if published is not None and previous is not None and result.batch_key is not None:
+        _record_published(result, rules, published, previous)
     return {k: out_dir / Path(v).relative_to(staging) if Path(v).is_relative_to(staging) else Path(v)
             for k, v in staged.items()}
+
+
+def _record_published(result: BatchResult, rules: Rules, published: Any, previous: Any) -> None:
+    """Record the outputs just published and what they were made from, for the next run."""
+    from .report import results_json
+    from .report.html import build_index_view, report_files
+
+    names = report_files([{"submission_id": s.submission_id} for s in result.submissions])
+    pages = {name: entry[1] for name, entry in previous.current.items()}
+    if set(pages) != set(names.values()):
+        return
+    published.save(result.batch_key, result.run, build_index_view(results_json(result), rules, names), pages)
 
 
 def _normal_permissions(root: Path) -> None:

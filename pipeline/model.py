@@ -206,6 +206,12 @@ class BatchResult:
     # (report.submission_outputs), made from the submissions as run_batch returns them: empty it
     # after changing a submission. The writer makes what is missing.
     outputs: dict[str, Any] = field(default_factory=dict, repr=False)
+    # A hash of everything the results depend on (engine._key_parts), when a re-run of the same
+    # batch would take every file from the cache; publish_outputs records it with the outputs.
+    batch_key: str | None = None
+    # Set instead of the submissions when the batch is the one OUT's outputs were made from
+    # (republish.Republish): publish_outputs then only writes what shows the run.
+    unchanged: Any = None
 
 
 _FIELD_NAMES: dict[type, tuple[str, ...]] = {}
