@@ -143,6 +143,31 @@ def test_tokenizer_is_quiet_and_caches_its_dictionary_in_a_writable_temp_dir(tmp
     assert global_initialised == "False"
 
 
+def test_dictionary_read_from_jiebas_cache_file_equals_a_fresh_build(tmp_path, monkeypatch):
+    """The cache file jieba writes on its first build is read back in one piece (not by jieba's slow
+    per-object reads); a damaged file is left to jieba, which builds the dictionary again."""
+    import jieba
+
+    from pipeline.validate.segment import _initialize
+
+    def tokenizer() -> jieba.Tokenizer:
+        tk_ = jieba.Tokenizer()
+        tk_.tmp_dir = str(tmp_path)
+        _initialize(tk_)
+        return tk_
+
+    built = tokenizer()
+    assert (tmp_path / "jieba.cache").is_file() and built.initialized
+    with monkeypatch.context() as m:
+        m.setattr(jieba.Tokenizer, "initialize", lambda self, *a: pytest.fail("jieba read its cache itself"))
+        read = tokenizer()
+    assert read.initialized and read.total == built.total and read.FREQ == built.FREQ
+    assert read.lcut("元宇宙数字孪生", HMM=False) == built.lcut("元宇宙数字孪生", HMM=False)
+    (tmp_path / "jieba.cache").write_bytes(b"\x00damaged")
+    again = tokenizer()
+    assert again.initialized and again.FREQ == built.FREQ
+
+
 def _boundaries_by_segmenting_everything(text: str, tk) -> tuple[set[int], set[int]]:
     tokens = segment(text, tk)
     return {t.start for t in tokens}, {t.end for t in tokens}
