@@ -34,6 +34,7 @@ from typing import Any
 
 from .discover import stat_identity
 from .extract import sha256_of
+from .report import atomic_write_bytes
 
 FORMAT = 1
 NAME = "published.json"
@@ -99,7 +100,8 @@ class Published:
             return
         record = {"format": FORMAT, "out_dir": str(self.out_dir), "key": key, "run": run, "view": view,
                   "files": files}
-        _write_json(self.path, record)
+        with contextlib.suppress(OSError):
+            atomic_write_bytes(self.path, json.dumps(record, ensure_ascii=False).encode("utf-8"))
 
     def forget(self) -> None:
         """No shortcut for the next run (the outputs are being replaced)."""
@@ -151,19 +153,5 @@ def republish(result: Any, out_dir: Path) -> dict[str, Path]:
     pages = {name[len("reports/"):]: entry[1] for name, entry in plan.record["files"].items()
              if name.startswith("reports/")}
     published.save(plan.record["key"], run, plan.record["view"], pages)
-    return {name.split(".")[0] if name != "consolidated.xlsx" else "xlsx": out_dir / name for name in OUTPUTS} | {
-        "reports": out_dir / "reports"}
-
-
-def _write_json(path: Path, data: Any) -> None:
-    tmp = None
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump(data, fh, ensure_ascii=False)
-        os.replace(tmp, path)
-    except OSError:
-        if tmp is not None:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
+    return {"results": out_dir / "results.json", "expectations": out_dir / "expectations.json",
+            "xlsx": out_dir / "consolidated.xlsx", "index": out_dir / "index.html", "reports": out_dir / "reports"}

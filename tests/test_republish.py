@@ -9,6 +9,7 @@ import shutil
 import zipfile
 from pathlib import Path
 
+import jsonschema
 import pytest
 from click.testing import CliRunner
 from docx import Document
@@ -21,6 +22,7 @@ from pipeline.engine import RunOptions, publish_outputs, run_batch
 from pipeline.report.html import render_index, report_files
 from pipeline.report.xlsx import restamp_xlsx, write_xlsx
 from pipeline.republish import Published, _untouched
+from tests.test_cli import SCHEMA
 from tests.test_engine import SUBSET, copy_subset
 
 # What differs between two runs of the same batch.
@@ -169,7 +171,9 @@ def test_cli_republishes_and_keeps_fail_on(batch, tmp_path):
     assert failing and first.exit_code == 1, first.output
     second = CliRunner().invoke(main, args)
     assert second.exit_code == 1 and "均未变化，沿用上次结果" in second.output, second.output
-    assert json.loads((out / "results.json").read_bytes())["run"]["unchanged"] is True
+    republished = json.loads((out / "results.json").read_bytes())
+    assert republished["run"]["unchanged"] is True
+    jsonschema.validate(republished, SCHEMA)
     third = CliRunner().invoke(main, [*args[:-2], "--fail-on", "never"])
     assert third.exit_code == 0
     plain = CliRunner().invoke(main, [*args[:-2], "--no-cache", "-q"])  # no cache: a full run, no record
