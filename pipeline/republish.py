@@ -77,8 +77,7 @@ class Published:
                 and isinstance(record.get("run"), dict) and isinstance(record.get("view"), dict)):
             return None
         files: dict[str, Any] = record["files"]
-        if pages != {name[len("reports/"):] for name in files if name.startswith("reports/")} \
-                or not all(name in files for name in OUTPUTS):
+        if set(files) != {*OUTPUTS, *(f"reports/{name}" for name in pages)}:  # exactly what is in OUT
             return None
         for name, entry in files.items():
             if not _untouched(self.out_dir / name, entry, clock):

@@ -180,6 +180,19 @@ def test_cli_republishes_and_keeps_fail_on(batch, tmp_path):
     assert plain.exit_code == 0 and json.loads((out / "results.json").read_bytes())["run"]["unchanged"] is False
 
 
+def test_a_record_naming_other_files_is_not_taken(batch, tmp_path):
+    """The record is only trusted for the files a run publishes in OUT, nothing elsewhere."""
+    out = tmp_path / "out"
+    run_and_publish(batch, out)
+    published = out / ".cache" / "published.json"
+    record = json.loads(published.read_bytes())
+    outside = tmp_path / "outside.txt"
+    outside.write_text("x", "utf-8")
+    record["files"]["../outside.txt"] = [list(stat_identity(outside.stat())), "0" * 64]
+    published.write_text(json.dumps(record), "utf-8")
+    assert run_and_publish(batch, out).unchanged is None
+
+
 def test_racily_clean_outputs_are_hashed(tmp_path):
     path = tmp_path / "results.json"
     path.write_bytes(b"abc")
