@@ -6,9 +6,11 @@ import json
 import shutil
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
 
 import jsonschema
+import pytest
 from click.testing import CliRunner
 
 from pipeline.cli import main
@@ -138,3 +140,37 @@ def test_output_inside_input_is_refused(tmp_path):
     shutil.copytree(SAMPLE_BATCH, batch)
     res = CliRunner().invoke(main, ["run", str(batch), "--out", str(batch / "out")])
     assert res.exit_code == 2
+
+
+def _without_pictures(src: Path, dest: Path) -> None:
+    """`src` DOCX with every picture (the seal) taken out of its body."""
+    from lxml import etree
+
+    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(dest, "w", zipfile.ZIP_DEFLATED) as zout:
+        for info in zin.infolist():
+            body = zin.read(info)
+            if info.filename == "word/document.xml":
+                root = etree.fromstring(body)
+                w = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+                for pic in root.iter(f"{{{w}}}drawing", f"{{{w}}}pict"):
+                    pic.getparent().remove(pic)
+                body = etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
+            zout.writestr(info, body)
+
+
+@pytest.mark.parametrize("seal", [True, False])
+def test_fail_on_warning_and_error(tmp_path, seal):
+    """A submission that passes, and the same with its letter's seal taken out (a warning only)."""
+    name = "上海臻图智造科技有限公司-白车身焊装产线数字孪生"
+    batch = tmp_path / "batch"
+    shutil.copytree(SAMPLE_BATCH / name, batch / name)
+    if not seal:
+        letter = batch / name / "附件2-建设承诺书.docx"
+        _without_pictures(SAMPLE_BATCH / name / "附件2-建设承诺书.docx", letter)
+    codes = {}
+    for level in ("warning", "error", "never"):
+        res = CliRunner().invoke(main, ["run", str(batch), "--out", str(tmp_path / "o"), "--no-ocr", "-q", "--fail-on", level])
+        codes[level] = res.exit_code
+    [sub] = json.loads((tmp_path / "o" / "results.json").read_text("utf-8"))["submissions"]
+    assert sub["status"] == ("pass" if seal else "warn"), [f["rule"] for f in sub["findings"]]
+    assert codes == {"warning": 0 if seal else 1, "error": 0, "never": 0}
