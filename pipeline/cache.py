@@ -4,8 +4,8 @@ Besides FileResults it holds values derived from them (a submission's per-submis
 great_expectations result of a batch's tables) under `<kind>/`, keyed by a hash of their inputs.
 
 An entry is keyed by the file's sha256 and its path inside the submission (provenance names the
-file) under a context: the pipeline version, a fingerprint of the pipeline's own code, the rules
-file's hash, OCR on/off and the limits. Changing any of these starts a fresh context folder. Entries
+file) under a context: the pipeline version, a fingerprint of the pipeline's own code, the versions
+of the libraries the results depend on, the rules file's hash, OCR on/off and the limits. Changing any of these starts a fresh context folder. Entries
 are pickles written by this tool inside the output folder; each holds its full key, which is checked
 on load, so a stale, truncated or foreign entry is a miss, never a wrong result.
 """
@@ -18,7 +18,9 @@ import hashlib
 import json
 import os
 import pickle
+import re
 import shutil
+import sys
 import tempfile
 import time
 from functools import lru_cache
@@ -30,6 +32,10 @@ from .model import FileResult
 
 FORMAT = 1
 KEEP_CONTEXTS = 4  # context folders kept (e.g. runs with and without OCR); older ones are removed
+# Installed libraries whose behaviour the results depend on: upgrading one starts a fresh context.
+RESULT_LIBRARIES = ("python-docx", "lxml", "pdfplumber", "pdfminer.six", "pypdfium2", "Pillow", "numpy", "olefile",
+                    "jieba", "pandas", "great_expectations", "XlsxWriter", "Jinja2", "MarkupSafe",
+                    "rapidocr-onnxruntime", "onnxruntime")
 
 
 @lru_cache(maxsize=1)
@@ -46,11 +52,37 @@ def code_fingerprint() -> str:
     return h.hexdigest()
 
 
+def _dist_key(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()  # PEP 503 normalisation
+
+
+@lru_cache(maxsize=1)
+def library_versions() -> dict[str, str]:
+    """The installed versions of RESULT_LIBRARIES, from their `<name>-<version>.dist-info` folder
+    names on sys.path (the layout the wheel format installs; the first on the path wins, as for
+    imports). importlib.metadata gives the same in ~70 ms, a tenth of a run over an unchanged batch."""
+    wanted = {_dist_key(name): name for name in RESULT_LIBRARIES}
+    found: dict[str, str] = {}
+    for folder in sys.path:
+        try:
+            entries = os.listdir(folder or ".")
+        except OSError:
+            continue
+        for entry in entries:
+            if entry.endswith(".dist-info"):
+                dist, _, version = entry[: -len(".dist-info")].partition("-")
+                name = wanted.get(_dist_key(dist))
+                if name is not None and name not in found:
+                    found[name] = version
+    return dict(sorted(found.items()))
+
+
 def cache_context(rules_sha256: str, ocr: bool, limits: Any) -> dict[str, Any]:
     return {
         "format": FORMAT,
         "version": __version__,
         "code": code_fingerprint(),
+        "libraries": library_versions(),
         "rules_sha256": rules_sha256,
         "ocr": bool(ocr),
         "limits": dataclasses.asdict(limits) if dataclasses.is_dataclass(limits) else limits,

@@ -541,6 +541,35 @@ def test_cache_is_keyed_by_rules_and_ocr(tmp_path, subset, cold_run):
     assert ResultCache(cache, ctx_ocr).dir != ResultCache(cache, ctx_no).dir
 
 
+def _installed(name: str) -> bool:
+    from importlib import metadata
+
+    try:
+        metadata.version(name)
+        return True
+    except metadata.PackageNotFoundError:
+        return False
+
+
+def test_cache_is_keyed_by_the_installed_library_versions(tmp_path, subset, cold_run, monkeypatch):
+    """Upgrading a parser (or any library the results depend on) starts a fresh cache context; the
+    versions are read from the dist-info folders, as importlib.metadata reports them."""
+    from importlib import metadata
+
+    import pipeline.cache as cache_mod
+
+    versions = cache_mod.library_versions()
+    installed = {name for name in cache_mod.RESULT_LIBRARIES if _installed(name)}
+    assert set(versions) == installed and {"pdfplumber", "python-docx", "jieba"} <= installed
+    assert all(metadata.version(name) == version for name, version in versions.items())
+    _, cache = cold_run
+    same = run_batch(subset, load_rules(), RunOptions(workers=2, ocr=False, cache_dir=cache))
+    assert same.run["files_extracted"] == 0
+    monkeypatch.setattr(cache_mod, "library_versions", lambda: {**versions, "pdfplumber": "99.0"})
+    upgraded = run_batch(subset, load_rules(), RunOptions(workers=2, ocr=False, cache_dir=cache))
+    assert upgraded.run["cache"]["hits"] == 0 and upgraded.run["files_extracted"] == same.run["files"]
+
+
 def test_cache_entries_are_validated(tmp_path):
     ctx = cache_context("r" * 64, False, Limits())
     cache = ResultCache(tmp_path, ctx)
