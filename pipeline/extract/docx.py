@@ -29,8 +29,19 @@ R_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 V_NS = "urn:schemas-microsoft-com:vml"
 M_NS = "http://schemas.openxmlformats.org/officeDocument/2006/math"
 PKG_REL_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
-OFFICE_DOC_REL = "/officeDocument"
+OFFICE_DOC_REL = "/officeDocument"  # relationship types end alike in both conformance classes
 IMAGE_REL = "/image"
+# ISO/IEC 29500 Strict (Word's "Strict Open XML Document") names the same elements and attributes
+# in its own namespaces; a Strict main part is renamed to the transitional ones and read as usual.
+STRICT_NAMESPACES = {
+    "http://purl.oclc.org/ooxml/wordprocessingml/main": W_NS,
+    "http://purl.oclc.org/ooxml/officeDocument/relationships": R_NS,
+    "http://purl.oclc.org/ooxml/drawingml/main": A_NS,
+    "http://purl.oclc.org/ooxml/drawingml/wordprocessingDrawing":
+        "http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing",
+    "http://purl.oclc.org/ooxml/drawingml/picture": "http://schemas.openxmlformats.org/drawingml/2006/picture",
+    "http://purl.oclc.org/ooxml/officeDocument/math": M_NS,
+}
 
 
 def _w(tag: str) -> str:
@@ -123,6 +134,8 @@ def _read_package(zf: zipfile.ZipFile, display: str, options, fmt: str) -> Layou
         raise ExtractionError(
             "FILE_UNREADABLE", f"DOCX 正文部分解压后 {info.file_size / 2**20:.0f} MB，超过上限 {options.limits.max_docx_part_mb} MB，未读取")
     root = parse_xml(zf.read(part))
+    if etree.QName(root).namespace in STRICT_NAMESPACES:
+        _to_transitional(root)
     body = root.find(_w("body"))
     if body is None:
         raise ExtractionError("FILE_UNREADABLE", "DOCX 正文缺少 w:body，无法读取")
@@ -130,6 +143,21 @@ def _read_package(zf: zipfile.ZipFile, display: str, options, fmt: str) -> Layou
     walker.body(body)
     # Pages stay unknown: a DOCX is not paginated until rendered (docProps/app.xml is often stale).
     return Layout(file=display, format=fmt, pages=None, blocks=walker.blocks, images=walker.images, notes=walker.notes)
+
+
+def _to_transitional(root: etree._Element) -> None:
+    """Rename a Strict part's elements and attributes to their transitional namespaces, in place."""
+    def renamed(name: str) -> str:
+        if name.startswith("{"):
+            ns, _, local = name[1:].partition("}")
+            if ns in STRICT_NAMESPACES:
+                return f"{{{STRICT_NAMESPACES[ns]}}}{local}"
+        return name
+
+    for el in root.iter(etree.Element):
+        el.tag = renamed(el.tag)
+        for name in [a for a in el.attrib if renamed(a) != a]:
+            el.attrib[renamed(name)] = el.attrib.pop(name)
 
 
 class _Package:
