@@ -41,6 +41,7 @@ from .config import Rules
 from .discover import Discoverer, InputFile
 from .extract import ExtractOptions, extract_file, sha256_of, sniff_format
 from .model import BatchResult, FileProblem, FileResult, SourceFile, to_jsonable
+from .republish import Republish, batch_key
 from .safety import Limits, check_ooxml, check_size
 from .workers import IsolatedPool, Outcome, PoolError
 
@@ -585,12 +586,12 @@ def run_batch(input_dir: Path, rules: Rules, options: RunOptions | None = None) 
     stage["validate"] = time.perf_counter() - t5 - stage["outputs"]
     counts = {s: sum(1 for x in submissions if x.status == s) for s in ("pass", "warn", "fail")}
     # The batch's key, when every file was read to a result a re-run would take from the cache.
-    read = [results.get(k) for k in key_files]
-    batch_key = None
-    if all(res is not None and res.source.sha256 and _cacheable(res) for res in read):
-        for (si, fi), res in zip(key_files, read, strict=True):
+    read_results = [results.get(k) for k in key_files]
+    digest = None
+    if all(res is not None and res.source.sha256 and _cacheable(res) for res in read_results):
+        for (si, fi), res in zip(key_files, read_results, strict=True):
             key_parts[1][si][3][fi][-1] = res.source.sha256
-        batch_key = _batch_key(key_parts)
+        digest = batch_key(key_parts)
     run = {
         "tool": "pipeline",
         "version": __version__,
@@ -618,13 +619,13 @@ def run_batch(input_dir: Path, rules: Rules, options: RunOptions | None = None) 
         "stage_seconds": {k: round(v, 3) for k, v in stage.items()},
     }
     return BatchResult(run=run, submissions=submissions, expectations=expectations, pages=validator.pages,
-                       outputs=outputs, batch_key=batch_key)
+                       outputs=outputs, batch_key=digest)
 
 
 def _key_parts(input_dir: Path, rules: Rules, limits: Limits, cache: ResultCache | None,
                inputs: list) -> tuple[list, list[tuple[int, int]]]:
     """What the batch's results depend on, as discovery left it (republish.batch_key hashes it), and
-    the files to be read: their entries end in a slot for the sha256 (`_batch_key` needs them all).
+    the files to be read: their entries end in a slot for the sha256 (`batch_key` needs them all).
     The cache context covers the pipeline's version and code, the rules, OCR and the limits; the
     report code the templates and static files."""
     subs = []
@@ -645,23 +646,15 @@ def _key_parts(input_dir: Path, rules: Rules, limits: Limits, cache: ResultCache
     return [[context, report_code(), rules.source, str(Path(input_dir).absolute())], subs], to_read
 
 
-def _batch_key(parts: list) -> str:
-    from .republish import batch_key
-
-    return batch_key(parts)
-
-
 def _unchanged(inputs: list, parts: list, to_read: list[tuple[int, int]], memo: HashMemo, published: Any) -> Any:
     """A `republish.Republish` when every file to read is one the hash memo knows unchanged and the
     batch is the one OUT's outputs were made from, untouched since; else None."""
-    from .republish import Republish
-
     for si, fi in to_read:
         digest = memo.peek(inputs[si].files[fi].identity)
         if digest is None:
             return None
         parts[1][si][3][fi][-1] = digest
-    record = published.check(_batch_key(parts))
+    record = published.check(batch_key(parts))
     if record is None:
         return None
     try:
@@ -887,8 +880,11 @@ def publish_outputs(result: BatchResult, out_dir: Path, rules: Rules, manifest: 
         from .republish import republish
 
         return republish(result, out_dir)
+    view = None
     if published is not None:
         published.forget()  # until the new outputs are in place
+        if previous is not None and result.batch_key is not None:  # index.html's view, kept for the next run
+            view = _index_view(result, rules)
     if previous is None and manifest is not None:
         previous = PreviousReports(out_dir / "reports", manifest)
     staging = Path(tempfile.mkdtemp(prefix=f".staging-{os.getpid()}-", dir=out_dir))
@@ -897,8 +893,8 @@ def publish_outputs(result: BatchResult, out_dir: Path, rules: Rules, manifest: 
         if not processes.ready:  # as many as the run had file workers, at most the cores
             processes.size = max(1, min(int(result.run.get("workers") or 1), os.cpu_count() or 1))
         with processes:
-            staged = write_outputs(result, staging, rules, previous, staged=True, offload=processes)
-        _normal_permissions(staging)
+            staged = write_outputs(result, staging, rules, previous, staged=True, offload=processes, index_view=view)
+        normal_permissions(staging)
         entries = sorted(staging.iterdir(), key=lambda p: (p.name == "results.json", p.is_file(), p.name))
         for entry in entries:  # folders first, results.json last
             dest = out_dir / entry.name
@@ -912,25 +908,28 @@ def publish_outputs(result: BatchResult, out_dir: Path, rules: Rules, manifest: 
             previous.save()
     finally:
         shutil.rmtree(staging, ignore_errors=True)
-    if published is not None and previous is not None and result.batch_key is not None:
-        _record_published(result, rules, published, previous)
+    if view is not None:
+        _record_published(result, published, previous, view)
     return {k: out_dir / Path(v).relative_to(staging) if Path(v).is_relative_to(staging) else Path(v)
             for k, v in staged.items()}
 
 
-def _record_published(result: BatchResult, rules: Rules, published: Any, previous: Any) -> None:
-    """Record the outputs just published and what they were made from, for the next run."""
+def _index_view(result: BatchResult, rules: Rules) -> dict[str, Any]:
     from .report import results_json
     from .report.html import build_index_view, report_files
 
     names = report_files([{"submission_id": s.submission_id} for s in result.submissions])
+    return build_index_view(results_json(result), rules, names)
+
+
+def _record_published(result: BatchResult, published: Any, previous: Any, view: dict[str, Any]) -> None:
+    """Record the outputs just published and what they were made from, for the next run."""
     pages = {name: entry[1] for name, entry in previous.current.items()}
-    if set(pages) != set(names.values()):
-        return
-    published.save(result.batch_key, result.run, build_index_view(results_json(result), rules, names), pages)
+    if len(pages) == len(result.submissions):  # every page in place (`previous` recorded each)
+        published.save(result.batch_key, result.run, view, pages)
 
 
-def _normal_permissions(root: Path) -> None:
+def normal_permissions(root: Path) -> None:
     """Temp files are created owner-only; published outputs get the usual umask-based modes."""
     umask = os.umask(0)
     os.umask(umask)

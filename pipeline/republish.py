@@ -129,6 +129,7 @@ def republish(result: Any, out_dir: Path) -> dict[str, Path]:
     """Write results.json, consolidated.xlsx and index.html for `result.run`, a run of the unchanged
     batch `result.unchanged` (a `Republish`), each through a temp file in OUT and a rename; then
     record them for the next run."""
+    from .engine import normal_permissions
     from .report import restamp_results
     from .report.html import render_index_view
 
@@ -142,10 +143,8 @@ def republish(result: Any, out_dir: Path) -> dict[str, Path]:
             raise RuntimeError(f"{out_dir / 'results.json'} 不是本工具写出的格式")
         (staging / "consolidated.xlsx").write_bytes(plan.xlsx)
         (staging / "index.html").write_text(render_index_view(plan.record["view"], run), "utf-8")
-        umask = os.umask(0)
-        os.umask(umask)
+        normal_permissions(staging)
         for name in ("consolidated.xlsx", "index.html", "results.json"):  # results.json last
-            os.chmod(staging / name, 0o666 & ~umask)
             os.replace(staging / name, out_dir / name)
     finally:
         shutil.rmtree(staging, ignore_errors=True)

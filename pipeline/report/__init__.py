@@ -139,7 +139,8 @@ def make_output_worker(rules: Rules) -> Callable[[tuple], Any]:
 
 
 def write_outputs(result: BatchResult, out_dir: Path, rules: Rules, previous: Any = None,
-                  staged: bool = False, offload: Any = None) -> dict[str, Path]:
+                  staged: bool = False, offload: Any = None, index_view: dict[str, Any] | None = None,
+                  ) -> dict[str, Path]:
     """Write results.json, expectations.json, consolidated.xlsx, index.html and reports/; unchanged
     pages are taken from `previous` (an `html.PreviousReports`) when given.
 
@@ -189,5 +190,5 @@ def write_outputs(result: BatchResult, out_dir: Path, rules: Rules, previous: An
             for sid, sha in value or []:
                 by_sid[sid].page = PublishedPage(out_dir / "reports" / by_sid[sid].name, sha)
         render_plans(plans, rules, run)  # pages the other processes did not make
-    paths.update(write_pages(plans, data, out_dir, rules, previous, staged))
+    paths.update(write_pages(plans, data, out_dir, rules, previous, staged, index_view))
     return paths

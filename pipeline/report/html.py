@@ -925,10 +925,12 @@ def render_plans(plans: list[PagePlan], rules: Rules, run: dict[str, Any]) -> No
 
 
 def write_pages(plans: list[PagePlan], data: dict[str, Any], out_dir: Path, rules: Rules,
-                previous: PreviousReports | None = None, staged: bool = False) -> dict[str, Path]:
-    """Write reports/<page> for every (rendered) plan and index.html. `staged`: `out_dir` is a private
-    staging folder published as a whole, so pages are written directly rather than each through a
-    temp file and a rename, and a page taken over from the previous run is hard-linked."""
+                previous: PreviousReports | None = None, staged: bool = False,
+                index_view: dict[str, Any] | None = None) -> dict[str, Path]:
+    """Write reports/<page> for every (rendered) plan and index.html (from `index_view` when the
+    caller already made it). `staged`: `out_dir` is a private staging folder published as a whole,
+    so pages are written directly rather than each through a temp file and a rename, and a page
+    taken over from the previous run is hard-linked."""
     from . import atomic_write_bytes
 
     reports = out_dir / "reports"
@@ -953,7 +955,9 @@ def write_pages(plans: list[PagePlan], data: dict[str, Any], out_dir: Path, rule
         if previous is not None:
             previous.record(plan.name, plan.digest, dest, plan.page)
     index = out_dir / "index.html"
-    atomic_write_bytes(index, render_index(data, rules, {p.sid: p.name for p in plans}).encode("utf-8"))
+    if index_view is None:
+        index_view = build_index_view(data, rules, {p.sid: p.name for p in plans})
+    atomic_write_bytes(index, render_index_view(index_view).encode("utf-8"))
     return {"index": index, "reports": reports}
 
 
