@@ -19,7 +19,7 @@ from pipeline.cli import main
 from pipeline.config import load_rules
 from pipeline.discover import Discoverer, stat_identity
 from pipeline.engine import RunOptions, publish_outputs, run_batch
-from pipeline.report.html import render_index, report_files
+from pipeline.report.html import build_index_view, render_index_view, report_files
 from pipeline.report.xlsx import restamp_xlsx, write_xlsx
 from pipeline.republish import Published, _untouched
 from tests.test_cli import SCHEMA
@@ -89,7 +89,7 @@ def test_unchanged_batch_is_published_again_as_a_full_run_would(batch, tmp_path,
     rules = load_rules()
     assert write_xlsx(new, fresh, rules).read_bytes() == after["consolidated.xlsx"]
     names = report_files(new["submissions"])
-    assert render_index(new, rules, names).encode("utf-8") == after["index.html"]
+    assert render_index_view(build_index_view(new, rules, names)).encode("utf-8") == after["index.html"]
     assert after["consolidated.xlsx"] != before["consolidated.xlsx"] or new["run"]["seconds"] == old["run"]["seconds"]
 
     # And again: a republished batch is republished in turn.

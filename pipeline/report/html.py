@@ -755,10 +755,6 @@ def render_report(sub: dict[str, Any], rules: Rules, run: dict[str, Any]) -> str
     return _ENV.get_template("report.html").render(s=view, **_report_page_args())
 
 
-def render_index(data: dict[str, Any], rules: Rules, names: dict[str, str]) -> str:
-    return render_index_view(build_index_view(data, rules, names))
-
-
 def render_index_view(view: dict[str, Any], run: dict[str, Any] | None = None) -> str:
     """index.html from its view (`build_index_view`), showing `run` instead of the view's run if given."""
     if run is not None:
