@@ -146,7 +146,7 @@ def test_deferred_imports_run_on_first_use(tmp_path, monkeypatch):
     import importlib
     import sys
 
-    from pipeline.validate.expectations import defer_imports
+    from pipeline.lazy import defer_imports
 
     pkg = tmp_path / "deferpkg"
     pkg.mkdir()

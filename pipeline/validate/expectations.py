@@ -15,19 +15,17 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import importlib.util
 import json
 import logging
 import os
-import sys
 import threading
 import time
-import types
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from ..config import Rules
+from ..lazy import defer_imports
 from ..model import Finding, Submission
 from .basic import joint_units, unit_identity
 from .codes import normalise_code
@@ -65,53 +63,10 @@ def _gx() -> GX:
         return _STATE["gx"]
 
 
-class _DeferredModule(types.ModuleType):
-    """Stands in `sys.modules` for a module until something reads one of its attributes.
-
-    `import x` and `from pkg import x` then bind this object without running x's code; the first
-    attribute read imports the real module, which replaces this one in `sys.modules` (and on its
-    parent package) and answers every later read. Unlike `importlib.util.LazyLoader`, it survives
-    the import system's own look at `__spec__`, which would load a lazy module on `import x`.
-    """
-
-    def __getattr__(self, attr: str) -> Any:
-        real = self.__dict__.get("_real")
-        if real is None:
-            name = self.__name__
-            if sys.modules.get(name) is self:
-                del sys.modules[name]
-            real = importlib.import_module(name)
-            parent, _, child = name.rpartition(".")
-            if parent and getattr(sys.modules.get(parent), child, None) is self:
-                setattr(sys.modules[parent], child, real)
-            self.__dict__["_real"] = real
-        return getattr(real, attr)
-
-
-def defer_imports(names: tuple[str, ...] = DEFERRED_IMPORTS) -> list[str]:
-    """Put a `_DeferredModule` in place of each module not imported yet; returns the names deferred."""
-    deferred = []
-    for name in names:
-        if name in sys.modules:
-            continue
-        parent, _, child = name.rpartition(".")
-        try:
-            if importlib.util.find_spec(name) is None:
-                continue
-        except (ImportError, ValueError):
-            continue
-        stub = _DeferredModule(name)
-        sys.modules[name] = stub
-        if parent:
-            setattr(sys.modules[parent], child, stub)  # find_spec imported the parent
-        deferred.append(name)
-    return deferred
-
-
 def _load_gx() -> GX:
     os.environ["GX_ANALYTICS_ENABLED"] = "false"  # before import: no usage statistics, no network
     t0 = time.perf_counter()
-    defer_imports()
+    defer_imports(DEFERRED_IMPORTS)
     import great_expectations as gx
     from great_expectations.data_context.types.base import ProgressBarsConfig
 
