@@ -13,6 +13,7 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q -e '.[dev,ocr,cluster]'
 	$(BIN)/python -m compileall -q pipeline  # bytecode now, not in every process (PYTHONDONTWRITEBYTECODE)
+	$(BIN)/python -c 'from pipeline.validate.segment import prebuild; prebuild()'  # jieba's dictionary now, not in every new OUT
 	touch $(STAMP)
 
 demo: setup

@@ -718,16 +718,26 @@ def test_great_expectations_runs_in_its_own_process(tmp_path, subset):
     assert strip(here) == strip(record)
 
 
-def test_jieba_dictionary_cache_is_kept_in_the_cache_folder(tmp_path, subset):
-    """A fresh process builds jieba's dictionary cache in OUT/.cache/jieba and finds it there next time."""
+@pytest.mark.parametrize("installed", [False, True])
+def test_jieba_dictionary_cache_is_kept_in_the_cache_folder(tmp_path, subset, installed):
+    """A fresh process builds jieba's dictionary cache in OUT/.cache/jieba and finds it there next
+    time; with the one `make setup` keeps in the environment (segment.prebuild), it builds nothing."""
+    from pipeline.validate.segment import prebuild
+
     batch = copy_subset(tmp_path / "batch", SUBSET[4:6], subset)
     out = tmp_path / "out"
-    exe = Path(sys.executable).parent / "pipeline"
+    kept = prebuild(tmp_path / "installed" / "jieba.cache") if installed else tmp_path / "absent"
+    code = ("import sys, pathlib; import pipeline.validate.segment as s; from pipeline.cli import main;"
+            f"s.installed_dictionary_cache = lambda: pathlib.Path({str(kept)!r}); main(sys.argv[1:])")
     for _ in range(2):
-        proc = subprocess.run([str(exe), "run", str(batch), "--out", str(out), "--no-ocr", "-q"], capture_output=True, text=True)
+        proc = subprocess.run([sys.executable, "-c", code, "run", str(batch), "--out", str(out), "--no-ocr", "-q"],
+                              capture_output=True, text=True)
         assert proc.returncode == 0, proc.stderr
         files = sorted((out / ".cache" / "jieba").glob("*.cache"))
-        assert len(files) == 1 and files[0].stat().st_size > 1_000_000
+        if installed:
+            assert files == []
+        else:
+            assert len(files) == 1 and files[0].stat().st_size > 1_000_000
     assert not [p for p in out.iterdir() if p.name.startswith(".run-")]
 
 

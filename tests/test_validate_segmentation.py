@@ -129,8 +129,9 @@ def test_tokenizer_is_quiet_and_caches_its_dictionary_in_a_writable_temp_dir(tmp
     import subprocess
     import sys
 
-    code = (
-        "import jieba; from pipeline.config import load_rules; from pipeline.validate.coverage import rules_tokenizer;"
+    code = (  # without the installed dictionary cache (see the next tests), so that jieba builds
+        "import jieba, pathlib; from pipeline.config import load_rules; from pipeline.validate.coverage import rules_tokenizer;"
+        "import pipeline.validate.segment as s; s.installed_dictionary_cache = lambda: pathlib.Path('/nonexistent');"
         "tk = rules_tokenizer(load_rules()); print(tk.tmp_dir); print(jieba.dt.initialized)"
     )
     env = {**os.environ, "TMPDIR": str(tmp_path)}
@@ -148,7 +149,10 @@ def test_dictionary_read_from_jiebas_cache_file_equals_a_fresh_build(tmp_path, m
     per-object reads); a damaged file is left to jieba, which builds the dictionary again."""
     import jieba
 
+    from pipeline.validate import segment as seg
     from pipeline.validate.segment import _initialize
+
+    monkeypatch.setattr(seg, "installed_dictionary_cache", lambda: tmp_path / "not-installed")
 
     def tokenizer() -> jieba.Tokenizer:
         tk_ = jieba.Tokenizer()
@@ -346,3 +350,37 @@ def test_a_new_total_is_seen(private_tk):
     private_tk.add_word(_unknown_han(private_tk, 1)[0] * 2, freq=10 * private_tk.total)
     assert [w for w, _, _ in jieba_tokens(text, private_tk)] == ["的", p + q, "的"]
     assert_same_as_jieba(text, private_tk)
+
+
+def test_dictionary_cache_made_at_install_time_is_read_and_a_stale_one_is_not(tmp_path, monkeypatch):
+    """`prebuild` (run by `make setup`) keeps the default dictionary inside the environment; a tokenizer
+    whose own cache folder is empty reads it instead of building (so jieba writes nothing there). One
+    older than jieba's dictionary file (jieba upgraded since) or damaged is passed over."""
+    import os
+
+    import jieba
+
+    from pipeline.validate import segment as seg
+
+    installed = seg.prebuild(tmp_path / "share" / "jieba.cache")
+    monkeypatch.setattr(seg, "installed_dictionary_cache", lambda: installed)
+    reference = jieba.Tokenizer()
+    reference.tmp_dir = str(tmp_path / "reference")
+    reference.initialize()
+
+    def fresh(folder: str) -> jieba.Tokenizer:
+        tk_ = jieba.Tokenizer()
+        tk_.tmp_dir = str(tmp_path / folder)
+        os.makedirs(tk_.tmp_dir)
+        seg._initialize(tk_)
+        return tk_
+
+    read = fresh("run-a")
+    assert read.initialized and read.FREQ == reference.FREQ and read.total == reference.total
+    assert os.listdir(tmp_path / "run-a") == []  # nothing built, so nothing written
+    dictionary_mtime = os.stat(seg._dictionary_file()).st_mtime
+    os.utime(installed, (dictionary_mtime - 1, dictionary_mtime - 1))
+    built = fresh("run-b")
+    assert built.FREQ == reference.FREQ and os.listdir(tmp_path / "run-b") == ["jieba.cache"]
+    installed.write_bytes(b"\x00damaged")
+    assert fresh("run-c").FREQ == reference.FREQ and os.listdir(tmp_path / "run-c") == ["jieba.cache"]
