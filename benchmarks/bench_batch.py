@@ -15,7 +15,10 @@ has no parser for them; OCR is timed on its own batch. Prints one table:
   `extract_words` on every page) in the same worker-process layout, after the same discovery;
 - pipeline/floor (whole run, and the extraction stage alone), the 1→2 worker speed-up, a warm
   re-run of the unchanged batch (cache on) as a share of the cold run, and a re-run after one more
-  submission is added (a late upload: its files are read, the rest come from the cache).
+  submission is added (a late upload: its files are read, the rest come from the cache);
+- CPU time (user + system) of each run: the pipeline's parent and all the processes it started,
+  and the floor's; and the 2-worker run's CPU over the cores, the shortest wall time that CPU
+  allows when every core is busy, with the speed-up it allows.
 
 A script that prints figures, not a test: the numbers depend on the machine and its load.
 """
@@ -153,6 +156,7 @@ def run_floor(batch: Path, workers: int) -> dict:
 
     rules = load_rules()
     started = time.perf_counter()
+    cpu0 = _cpu_seconds()
     with tempfile.TemporaryDirectory() as tmp:
         subs = Discoverer(rules, Path(tmp) / "unpacked").discover(batch)
         tasks = []
@@ -170,7 +174,15 @@ def run_floor(batch: Path, workers: int) -> dict:
                 pass
             peak = pool.peak_worker_rss_mb
     end = time.perf_counter()
-    return {"seconds": end - started, "parse_seconds": end - discovered, "files": len(tasks), "worker_rss_mb": peak}
+    cpu1 = _cpu_seconds()
+    return {"seconds": end - started, "parse_seconds": end - discovered, "files": len(tasks), "worker_rss_mb": peak,
+            "parent_cpu_s": cpu1[0] - cpu0[0], "children_cpu_s": cpu1[1] - cpu0[1]}
+
+
+def _cpu_seconds() -> tuple[float, float]:
+    """CPU time (user + system) of this process, and of its children that have ended."""
+    me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return me.ru_utime + me.ru_stime, kids.ru_utime + kids.ru_stime
 
 
 # ---------------------------------------------------------------------------------------------
@@ -178,14 +190,17 @@ def run_floor(batch: Path, workers: int) -> dict:
 
 
 def drive_cli(argv: list[str], rss_file: str) -> None:
-    """Run `pipeline run …` in this process and record its peak RSS: the parent's, not the workers'."""
+    """Run `pipeline run …` in this process and record its peak RSS (the parent's, not the workers')
+    and the CPU time of this process and of all it started (file workers, GX, output processes)."""
     from pipeline.cli import main
 
     try:
         main(argv, standalone_mode=False)
     finally:
         kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-        Path(rss_file).write_text(json.dumps({"parent_rss_mb": kb / 1024}))
+        parent, children = _cpu_seconds()
+        Path(rss_file).write_text(json.dumps({"parent_rss_mb": kb / 1024, "parent_cpu_s": parent,
+                                              "children_cpu_s": children}))
 
 
 def run_pipeline(batch: Path, out: Path, workers: int, cache: bool, code: Path) -> dict:
@@ -201,16 +216,21 @@ def run_pipeline(batch: Path, out: Path, workers: int, cache: bool, code: Path) 
     if proc.returncode != 0:
         raise SystemExit(f"pipeline run failed ({proc.returncode}):\n{proc.stderr[-3000:]}")
     run = json.loads((out / "results.json").read_text("utf-8"))["run"]
-    parent = json.loads(Path(rss_file).read_text())["parent_rss_mb"]
+    measured = json.loads(Path(rss_file).read_text())
     os.unlink(rss_file)
     stages = dict(run["stage_seconds"])
     stages["reports"] = max(0.0, wall - run["seconds"])  # output writing and interpreter start-up
     return {"seconds": wall, "files": run["files"], "extracted": run["files_extracted"], "stages": stages,
-            "parent_rss_mb": parent, "worker_rss_mb": run.get("peak_worker_rss_mb") or 0.0,
-            "submissions": run["submissions"]}
+            "parent_rss_mb": measured["parent_rss_mb"], "worker_rss_mb": run.get("peak_worker_rss_mb") or 0.0,
+            "submissions": run["submissions"], "parent_cpu_s": measured["parent_cpu_s"],
+            "children_cpu_s": measured["children_cpu_s"]}
 
 
 # ---------------------------------------------------------------------------------------------
+
+
+def _cpu(r: dict) -> float:
+    return r["parent_cpu_s"] + r["children_cpu_s"]
 
 
 def _fmt(x: float, unit: str = "") -> str:
@@ -298,6 +318,19 @@ def main() -> None:
             ("peak RSS worker: pipeline / floor", f"{max(pipe[1]['worker_rss_mb'], pipe[2]['worker_rss_mb']):.0f} / "
              f"{max(floor[1]['worker_rss_mb'], floor[2]['worker_rss_mb']):.0f} MiB", f"< {TARGETS['worker_rss_mb']} MiB"),
         ]
+        cores = os.cpu_count() or 1
+        for w in (1, 2):
+            p, f = pipe[w], floor[w]
+            rows.append((f"CPU, {w} worker(s): pipeline parent + its processes / floor",
+                         f"{_fmt(p['parent_cpu_s'])} + {_fmt(p['children_cpu_s'])} = {_fmt(_cpu(p), ' s')} / "
+                         f"{_fmt(_cpu(f), ' s')}", ""))
+        # A run takes at least its CPU time over the cores: with 2 workers, the parent, great_expectations
+        # and the output processes besides, every core of a 2-core machine is busy, and only less CPU
+        # makes the run faster. The 1-worker wall over that bound is the most speed-up the CPU allows.
+        bound = _cpu(pipe[2]) / cores
+        rows.append((f"2-worker wall / its CPU over the {cores} cores; speed-up that CPU allows",
+                     f"{_fmt(pipe[2]['seconds'], ' s')} / {_fmt(bound, ' s')}; "
+                     f"{pipe[1]['seconds'] / bound:.2f}×", ""))
         for w in (1, 2):
             st = pipe[w]["stages"]
             rows.append((f"stages, {w} worker(s)", ", ".join(f"{k} {_fmt(v, ' s')}" for k, v in st.items()), ""))
