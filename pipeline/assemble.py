@@ -8,7 +8,7 @@ from collections import defaultdict
 
 from .config import Rules
 from .discover import SubmissionInput
-from .model import ExtractedDocument, FileProblem, FileResult, SourceFile, Submission
+from .model import ExtractedDocument, FileProblem, FileResult, Gap, SourceFile, Submission
 from .safety import sanitize_name, unique_name
 
 # When one submission holds the same attachment twice (a DOCX and its PDF, say), values are taken
@@ -82,7 +82,21 @@ def build_submission(sub_id: str, origin: str, grouping: str, results: list[File
             sub.images.extend(doc.images)
     sub.file_problems.extend(extra_problems)
     sub.fields, sub.provenance = merge_documents(docs)
+    sub.gaps = unread_everywhere(sub.documents)
     return sub
+
+
+def unread_everywhere(documents: list[ExtractedDocument]) -> list[Gap]:
+    """The gaps no other document of the same kind fills: a part unreadable in the PDF but read in
+    the DOCX beside it is no gap of the submission."""
+    out: list[Gap] = []
+    for doc in documents:
+        for gap in doc.gaps:
+            others = [d for d in documents if d is not doc and d.kind == doc.kind]
+            if all(any(set(gap.fields) & set(g.fields) for g in d.gaps) for d in others):
+                if gap not in out:
+                    out.append(gap)
+    return out
 
 
 def assemble(inputs: list[SubmissionInput], results: dict[tuple[int, int], FileResult], rules: Rules,

@@ -224,7 +224,8 @@ def rules_cmd(rules_path: str | None) -> None:
     from .validate import catalogue
 
     rules = _load_rules_or_exit(rules_path)
-    names = {"error": "错误", "warning": "警告", "info": "提示"}
+    from .report.labels import SEVERITY_LABELS as names
+
     for rec in catalogue(rules):
         field = f"  [{rec['field']}]" if rec.get("field") else ""
         click.echo(f"{rec['id']:<28} {names[rec['severity']]:<4} {rec['description']}{field}")

@@ -13,12 +13,15 @@ import dataclasses
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-Severity = Literal["error", "warning", "info"]
+Severity = Literal["error", "review", "warning", "info"]
 DocumentKind = Literal["form", "letter"]
 FileKind = Literal["form", "letter", "both", "unknown"]
-Status = Literal["pass", "warn", "fail"]
+Status = Literal["pass", "warn", "review", "fail"]
 
-SEVERITY_ORDER = {"info": 0, "warning": 1, "error": 2}
+# `review` (the checker could not see something) ranks above a warning and below an error: an error
+# is the applicant's and certain; a review item is the checker's blind spot, for a person to look at.
+SEVERITY_ORDER = {"info": 0, "warning": 1, "review": 2, "error": 3}
+STATUS_OF_SEVERITY: dict[int, Status] = {0: "pass", 1: "warn", 2: "review", 3: "fail"}
 
 
 @dataclass(frozen=True)
@@ -53,6 +56,9 @@ class Provenance:
 
 
 BlockKind = Literal["cell", "paragraph", "line"]
+# How a block is set apart as a heading by its format (not by its words): a Word heading style or
+# outline level, or a paragraph whose text is all bold. Backends that cannot tell leave it None.
+HeadingKind = Literal["style", "bold"]
 
 
 @dataclass
@@ -70,6 +76,8 @@ class Block:
     new_row: bool = False  # first cell of a table row (cells only)
     row_span: int = 1
     col_span: int = 1
+    heading: HeadingKind | None = None
+    outline_level: int | None = None  # 0 for Heading 1 / outline level 1, when `heading == "style"`
 
 
 @dataclass
@@ -90,6 +98,21 @@ class Note:
     """Something the extractor could not decide and wants a reviewer to see (not a rule)."""
 
     message: str  # Chinese
+    prov: Provenance | None = None
+
+
+@dataclass
+class Gap:
+    """A part of a document the checker could not read (SPEC §4: EXTRACTION_INCOMPLETE).
+
+    `fields` are the keys whose values stay unseen (a section key, `direction`, `letter_clauses[3]`);
+    rules that judge them stay silent for this submission, and one review finding per gap says what
+    a person should look at.
+    """
+
+    part: str  # Chinese: what could not be read, e.g. 具体内容栏目「需求分析」
+    reason: str  # Chinese: why, and what to check
+    fields: tuple[str, ...] = ()
     prov: Provenance | None = None
 
 
@@ -118,13 +141,14 @@ class ExtractedDocument:
     provenance: dict[str, Provenance] = field(default_factory=dict)
     notes: list[Note] = field(default_factory=list)
     images: list[ImageInfo] = field(default_factory=list)
+    gaps: list[Gap] = field(default_factory=list)
 
 
 @dataclass
 class FileProblem:
     """A file-level problem found while reading (turned into a finding by the validator)."""
 
-    rule: str  # FILE_UNREADABLE, FILE_ENCRYPTED, FILE_UNSUPPORTED, OCR_UNAVAILABLE
+    rule: str  # FILE_UNREADABLE, FILE_ENCRYPTED, FILE_UNSUPPORTED, OCR_UNAVAILABLE, EXTRACTION_INCOMPLETE
     reason: str  # Chinese, shown to the reviewer
     page: int | None = None
     file: str | None = None  # path inside the submission; set when assembled
@@ -186,10 +210,12 @@ class Submission:
     # Inputs of validation, not written to results.json: the documents as read, and file problems.
     documents: list[ExtractedDocument] = field(default_factory=list)
     file_problems: list[FileProblem] = field(default_factory=list)
+    gaps: list[Gap] = field(default_factory=list)  # what no document of the submission let us read
 
     def compute_status(self) -> Status:
+        """fail (any error) > review (any review item) > warn (any warning) > pass."""
         worst = max((SEVERITY_ORDER[f.severity] for f in self.findings), default=0)
-        self.status = "fail" if worst == 2 else "warn" if worst == 1 else "pass"
+        self.status = STATUS_OF_SEVERITY[worst]
         return self.status
 
 

@@ -10,10 +10,10 @@ from typing import Any
 
 from ..labels import FIELD_LABELS
 
-STATUS_LABELS: dict[str, str] = {"pass": "通过", "warn": "有警告", "fail": "不通过"}
-STATUS_ORDER: dict[str, int] = {"fail": 0, "warn": 1, "pass": 2}
-SEVERITY_LABELS: dict[str, str] = {"error": "错误", "warning": "警告", "info": "提示"}
-SEVERITIES: tuple[str, ...] = ("error", "warning", "info")
+STATUS_LABELS: dict[str, str] = {"pass": "通过", "warn": "有警告", "review": "待人工核对", "fail": "不通过"}
+STATUS_ORDER: dict[str, int] = {"fail": 0, "review": 1, "warn": 2, "pass": 3}
+SEVERITY_LABELS: dict[str, str] = {"error": "错误", "review": "待核对", "warning": "警告", "info": "提示"}
+SEVERITIES: tuple[str, ...] = ("error", "review", "warning", "info")
 FILE_KIND_LABELS: dict[str, str] = {
     "form": "附件1 需求征集表",
     "letter": "附件2 建设承诺书",

@@ -25,7 +25,7 @@ from typing import Any
 
 from ..config import Rules
 from ..model import SEVERITY_ORDER, Finding, Note, Submission, to_jsonable
-from . import basic, batch, files, letter, sections  # noqa: F401  (importing registers the rules)
+from . import basic, batch, files, gaps, letter, sections  # noqa: F401  (importing registers the rules)
 from .registry import CHECKS, REGISTRY, Context, Prepared, catalogue_records
 
 log = logging.getLogger(__name__)
@@ -59,6 +59,7 @@ def validate_submission(sub: Submission, rules: Rules, prep: Prepared | None = N
         if wanted:
             for fn in CHECKS[scope]:
                 _run_check(fn, c)
+    gaps.hide_unseen(sub, tuple(s.key for s in rules.sections))
 
 
 def submission_digest(sub: Submission) -> str:
@@ -149,7 +150,7 @@ def validate_across(submissions: list[Submission], rules: Rules, prep: Prepared 
                 for sub in submissions:
                     sub.notes.append(Note(f"批次规则 {'、'.join(fn.rule_ids)} 执行出错：{type(exc).__name__}: {exc}"))
         if meanwhile is not None and gx_future is not None:
-            _order(submissions)
+            _order(submissions, rules)
             meanwhile()
         gx_result = gx_future.result() if gx_future is not None else None
     if gx_result is None and gx_run is not None:  # the suites run here, after the batch rules
@@ -164,12 +165,14 @@ def validate_across(submissions: list[Submission], rules: Rules, prep: Prepared 
                 added += add_unreported(by_id[sid], found)
         if result is not None:
             result["findings_added"] = added
-    _order(submissions)
+    _order(submissions, rules)
     return result
 
 
-def _order(submissions: list[Submission]) -> None:
+def _order(submissions: list[Submission], rules: Rules) -> None:
+    keys = tuple(s.key for s in rules.sections)
     for sub in submissions:
+        gaps.hide_unseen(sub, keys)  # batch rules and the suites judge fields too
         sub.findings = sort_findings(sub.findings)
         sub.compute_status()
 

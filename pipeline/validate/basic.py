@@ -34,7 +34,7 @@ def code_check(c: Context, raw: Any) -> CodeCheck:
 
 # --- required fields ---------------------------------------------------------------------------
 
-@rule(id="FIELD_MISSING", severity="error", scope="form", field="（必填字段）",
+@rule(id="FIELD_MISSING", absence=True, severity="error", scope="form", field="（必填字段）",
       title="必填字段未填写（规则文件 [fields] required / required_any）",
       message="{label}未填写")
 def check_required(c: Context) -> Iterator[Finding]:
@@ -108,7 +108,7 @@ def check_nature_vs_code(c: Context) -> Iterator[Finding]:
 
 # --- checkboxes ----------------------------------------------------------------------------------
 
-@rule(id="DIRECTION_NONE", severity="error", scope="form", field="direction",
+@rule(id="DIRECTION_NONE", absence=True, severity="error", scope="form", field="direction",
       title="申报场景方向未勾选（或勾选的不是本次征集的方向）",
       message="申报场景方向{problem}")
 @rule(id="DIRECTION_MULTIPLE", severity="error", scope="form", field="direction",
@@ -127,13 +127,13 @@ def check_direction(c: Context) -> Iterator[Finding]:
                         problem=f"「{values[0]}」不是本次征集的方向")
 
 
-@rule(id="UNIT_NATURE_NONE", severity="error", scope="form", field="unit_nature",
+@rule(id="UNIT_NATURE_NONE", absence=True, severity="error", scope="form", field="unit_nature",
       title="单位性质未勾选",
       message="单位性质{problem}")
 @rule(id="UNIT_NATURE_MULTIPLE", severity="error", scope="form", field="unit_nature",
       title="单位性质勾选了多个",
       message="单位性质勾选了 {n} 个（{values}），只能勾选一个")
-@rule(id="UNIT_NATURE_OTHER_UNSPECIFIED", severity="warning", scope="form", field="unit_nature_other",
+@rule(id="UNIT_NATURE_OTHER_UNSPECIFIED", absence=True, severity="warning", scope="form", field="unit_nature_other",
       title="单位性质勾选了“其他”，但未注明",
       message="单位性质勾选了「{other}」，但“请注明”处未填写具体性质")
 def check_unit_nature(c: Context) -> Iterator[Finding]:

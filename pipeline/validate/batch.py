@@ -47,7 +47,7 @@ def duplicate_key(c: Context) -> tuple[str, str] | None:
     return unit_identity(c, code), normalise_name(name)
 
 
-@rule(id="DUPLICATE_SUBMISSION", severity="error", scope="batch", field=None,
+@rule(id="DUPLICATE_SUBMISSION", reads=("lead_unit_code", "scenario_name"), severity="error", scope="batch", field=None,
       title="两份申报的牵头单位代码和场景名称相同（两份都会标出）",
       message="与申报「{others}」的牵头单位代码和场景名称相同，属重复申报")
 def check_duplicates(subs: list[Submission], rules: Rules, prep: Prepared) -> Iterator[tuple[Submission, Finding]]:

@@ -38,7 +38,7 @@ SUBMISSIONS, JOINT_UNITS = "submissions", "joint_units"
 # Format of a code (the check characters are the Python rule's business): 18 chars in the
 # GB 32100 charset, or an 8-char body plus 0-9/X.
 CODE_REGEX = r"^(?:[0-9A-HJ-NP-RT-UW-Y]{18}|[0-9A-Z]{8}[0-9X])$"
-GX_SEVERITY = {"error": "critical", "warning": "warning", "info": "info"}
+GX_SEVERITY = {"error": "critical", "review": "warning", "warning": "warning", "info": "info"}
 # Imported by GX at start-up only for expectations the suites never use (KL divergence, KS tests and
 # their charts): ~1.2 s of CPU and ~55 MB. They are loaded on first use instead (`_DeferredModule`).
 DEFERRED_IMPORTS = ("scipy.stats", "altair")

@@ -26,6 +26,8 @@ def check_file_problems(c: Context) -> Iterator[Finding]:
     """One finding per (rule, file); the pages of a file's OCR problems are listed together."""
     grouped: dict[tuple[str, str], list] = {}
     for p in c.sub.file_problems:
+        if p.rule == "EXTRACTION_INCOMPLETE":
+            continue  # a review item, reported with the other unread parts (gaps.py)
         rid = p.rule if p.rule in FILE_RULE_IDS else "FILE_UNREADABLE"
         grouped.setdefault((rid, p.file or ""), []).append(p)
     for (rid, file), problems in grouped.items():
@@ -46,10 +48,10 @@ def _unreadable_note(c: Context) -> str:
     return f"（未能读取：{'、'.join(bad)}）" if bad else ""
 
 
-@rule(id="FORM_MISSING", severity="error", scope="submission", field=None,
+@rule(id="FORM_MISSING", severity="error", scope="submission", field=None, reads=("form",), absence=True,
       title="申报材料中没有附件1《需求征集表》",
       message="缺少附件1《上海市元宇宙重大应用场景需求征集表》{note}")
-@rule(id="LETTER_MISSING", severity="error", scope="submission", field=None,
+@rule(id="LETTER_MISSING", severity="error", scope="submission", field=None, reads=("letter",), absence=True,
       title="申报材料中没有附件2《建设承诺书》",
       message="缺少附件2《上海市元宇宙重大应用场景建设承诺书》{note}")
 def check_documents_present(c: Context) -> Iterator[Finding]:

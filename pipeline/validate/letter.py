@@ -11,7 +11,7 @@ from .registry import Context, rule
 from .text import as_text, is_blank, normalise_clause, normalise_name
 
 
-@rule(id="SCENARIO_NAME_MISMATCH", severity="error", scope="letter", field="letter_scenario_name",
+@rule(id="SCENARIO_NAME_MISMATCH", reads=("scenario_name",), severity="error", scope="letter", field="letter_scenario_name",
       title="承诺书中的场景名称与需求征集表不一致（忽略空格、《》“”和全半角）",
       message="承诺书中的场景名称{problem}，需求征集表中为「{form_name}」")
 def check_scenario_name(c: Context) -> Iterator[Finding]:
@@ -33,7 +33,7 @@ def _window(c: Context) -> tuple[date, date]:
     return date.fromisoformat(lo), date.fromisoformat(hi)
 
 
-@rule(id="LETTER_DATE_MISSING", severity="warning", scope="letter", field="letter_date",
+@rule(id="LETTER_DATE_MISSING", absence=True, severity="warning", scope="letter", field="letter_date",
       title="承诺书未填写日期",
       message="承诺书{problem}")
 @rule(id="LETTER_DATE_OUT_OF_WINDOW", severity="error", scope="letter", field="letter_date",
@@ -76,7 +76,7 @@ def similarity(a: str, b: str) -> float:
     return difflib.SequenceMatcher(None, a, b, autojunk=False).ratio()
 
 
-@rule(id="LETTER_CLAUSES_ALTERED", severity="error", scope="letter", field="letter_clauses[i]",
+@rule(id="LETTER_CLAUSES_ALTERED", absence=True, severity="error", scope="letter", field="letter_clauses[i]",
       title="承诺书的承诺条款缺失或被实质性改写（与通知原文相似度低于规则文件 clause_similarity_min）",
       message="承诺书{problem}")
 def check_clauses(c: Context) -> Iterator[Finding]:
@@ -118,7 +118,7 @@ def check_clauses(c: Context) -> Iterator[Finding]:
                                  "actual": actual_raw[j], "diff": diff})
 
 
-@rule(id="SEAL_MISSING", severity="warning", scope="letter", field="letter_has_seal",
+@rule(id="SEAL_MISSING", absence=True, severity="warning", scope="letter", field="letter_has_seal",
       title="承诺书未检测到单位公章",
       message="承诺书上未检测到单位公章（应由法定代表人签字并加盖单位公章）")
 def check_seal(c: Context) -> Iterator[Finding]:

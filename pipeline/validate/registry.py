@@ -22,7 +22,7 @@ Scope = Literal["file", "form", "letter", "submission", "batch"]
 
 SCOPE_ORDER: tuple[Scope, ...] = ("file", "form", "letter", "submission", "batch")
 # Modules by theme, in the order the catalogue lists them.
-THEME_ORDER: tuple[str, ...] = ("files", "basic", "sections", "letter", "batch")
+THEME_ORDER: tuple[str, ...] = ("files", "gaps", "basic", "sections", "letter", "batch")
 
 
 @dataclass(frozen=True)
@@ -34,6 +34,12 @@ class RuleSpec:
     title: str  # Chinese, one line
     message: str  # Chinese template for `str.format`, filled by the check
     check: Callable[..., Iterable[Any]] = field(compare=False, repr=False)
+    # Fields the rule judges besides its finding's own field ("sections": any narrative section;
+    # "form" / "letter": the whole document). A finding stays silent when one of them is unseen.
+    reads: tuple[str, ...] = ()
+    # The rule reports that something is absent (blank, unticked, missing): it must stay silent
+    # wherever a document was read only in part, since the absent thing may sit in the unread part.
+    absence: bool = False
 
 
 REGISTRY: dict[str, RuleSpec] = {}
@@ -41,7 +47,8 @@ CHECKS: dict[Scope, list[Callable[..., Iterable[Any]]]] = {s: [] for s in SCOPE_
 _DECLARED: list[Callable[..., Iterable[Any]]] = []  # check functions in the order they were declared
 
 
-def rule(*, id: str, severity: str, scope: Scope, field: str | None, title: str, message: str):
+def rule(*, id: str, severity: str, scope: Scope, field: str | None, title: str, message: str,
+         reads: tuple[str, ...] = (), absence: bool = False):
     """Declare a rule checked by the decorated function (stack one decorator per rule id)."""
 
     def deco(fn: Callable[..., Iterable[Any]]):
@@ -49,7 +56,7 @@ def rule(*, id: str, severity: str, scope: Scope, field: str | None, title: str,
             raise ValueError(f"rule {id} declared twice")
         if any(fn in fns for sc, fns in CHECKS.items() if sc != scope):
             raise ValueError(f"{fn.__name__}: all rules of one check function share one scope")
-        REGISTRY[id] = RuleSpec(id, severity, scope, field, title, message, fn)
+        REGISTRY[id] = RuleSpec(id, severity, scope, field, title, message, fn, reads, absence)
         # Decorators apply bottom-up: prepend, so rule_ids reads in the order written.
         fn.rule_ids = (id, *getattr(fn, "rule_ids", ()))  # type: ignore[attr-defined]
         if fn not in CHECKS[scope]:

@@ -59,7 +59,7 @@ def limit_offset(text: str, limit: int) -> int | None:
     return spans[limit][0] if len(spans) > limit else None
 
 
-@rule(id="SECTION_EMPTY", severity="error", scope="form", field="（各具体内容栏目）",
+@rule(id="SECTION_EMPTY", absence=True, severity="error", scope="form", field="（各具体内容栏目）",
       title="具体内容栏目没有申报单位填写的内容（仅有填写提示或空白）",
       message="「{label}」没有填写内容")
 @rule(id="SECTION_TOO_LONG", severity="error", scope="form", field="（各具体内容栏目）",
@@ -80,7 +80,7 @@ def check_sections(c: Context) -> Iterator[Finding]:
                             details={"count": n, "limit": spec.limit, "over": n - spec.limit, "limit_offset": cut})
 
 
-@rule(id="TECH_ELEMENTS_MISSING", severity="warning", scope="form", field=None,
+@rule(id="TECH_ELEMENTS_MISSING", absence=True, reads=("sections",), severity="warning", scope="form", field=None,
       title="具体内容未涉及五类技术要素之一（数据流通、内容生产、数字孪生、感知交互、网络与计算）",
       message="具体内容未涉及技术要素：{missing}（通知要求建设内容包含{all}等方向的技术要素）")
 def check_tech_elements(c: Context) -> Iterator[Finding]:
@@ -96,7 +96,7 @@ def check_tech_elements(c: Context) -> Iterator[Finding]:
                         details={"missing": missing, "found": found})
 
 
-@rule(id="OVERVIEW_TOPICS_MISSING", severity="warning", scope="form", field="scenario_overview",
+@rule(id="OVERVIEW_TOPICS_MISSING", absence=True, severity="warning", scope="form", field="scenario_overview",
       title="场景建设概述缺少填写提示要求的七项内容之一",
       message="「{label}」未写到：{missing}（填写提示要求包括{all}）")
 def check_overview_topics(c: Context) -> Iterator[Finding]:
@@ -111,7 +111,7 @@ def check_overview_topics(c: Context) -> Iterator[Finding]:
                         details={"missing": missing, "found": found})
 
 
-@rule(id="DIRECTION_CONTENT_MISMATCH", severity="warning", scope="form", field="direction",
+@rule(id="DIRECTION_CONTENT_MISMATCH", reads=("sections",), severity="warning", scope="form", field="direction",
       title="申报内容明显属于另一个赛道，与勾选的方向不符",
       message="勾选的方向「{direction}」属于{track}赛道，但具体内容更像{other}赛道"
               "（{other}赛道词汇 {other_hits} 次，如{examples}；{track}赛道词汇 {own_hits} 次）")
