@@ -114,7 +114,7 @@ def _form_blocks(person_rows=PERSON_ROWS):
 
 
 def test_form_from_cells(rules):
-    fields, prov, notes, found = read_form(_form_blocks(), rules)
+    fields, prov, notes, found, gaps = read_form(_form_blocks(), rules)
     assert found and not notes
     assert fields["lead_unit_name"] == "上海云境数字科技有限公司"
     assert fields["lead_unit_code"] == "91310115MA1K4XYZ1X"
@@ -127,7 +127,9 @@ def test_form_from_cells(rules):
         {"name": "上海交通大学", "nature": "事业单位", "strengths": "数字孪生研究\n工业软件", "code": "12100000425006117P"}]
     assert fields["sections"]["lead_unit_intro"] == "公司成立于2016年。\n研发人员90人。"
     assert fields["sections"]["scenario_overview"] == "建设背景：……\n时间进度：一年"
-    assert fields["sections"]["funding"] == "" and fields["sections"]["timeline"] == ""
+    # 资金投入 has its heading and no text (blank); 时间进度 has no heading at all (not seen)
+    assert fields["sections"]["funding"] == "" and fields["sections"]["timeline"] is None
+    assert [g.fields for g in gaps] == [("existing_foundation", "requirement_analysis", "timeline", "stage_goals")]
     assert prov["leader_mobile"].row == 6 and prov["leader_mobile"].col == 4
     assert prov["joint_units[0].code"].col == 5
     assert prov["sections.lead_unit_intro"].row == 16
@@ -147,7 +149,7 @@ def test_person_rows_reordered(rules):
 
 def test_label_and_value_in_separate_rows(rules):
     blocks = grid([[(0, "场景名称", 5)], [(0, "数字孪生巡检平台", 5)], [(0, "场景所在地址")], [(0, "上海市浦东新区")]])
-    fields, prov, _, _ = read_form(blocks, rules)
+    fields, prov, _, _, _ = read_form(blocks, rules)
     assert fields["scenario_name"] == "数字孪生巡检平台" and prov["scenario_name"].row == 1
     assert fields["address"] == "上海市浦东新区"
 
@@ -158,7 +160,7 @@ def test_form_as_paragraphs(rules):
              "职务：总经理  手机：13800000000", "传真：   E-mail：zs@a.cn", "单位性质：☐国家机关 ☑其他(请注明): 合伙企业",
              "已有基础", "（请简要阐述本单位在元宇宙应用场景建设方面已有的基础，不超过500字）", "已建成一期。",
              "资金投入：总投资500万元", "真实性承诺"]
-    fields, prov, _, found = read_form([para(t, i) for i, t in enumerate(texts)], rules)
+    fields, prov, _, found, _ = read_form([para(t, i) for i, t in enumerate(texts)], rules)
     assert found
     assert fields["lead_unit_name"] == "上海某某科技有限公司" and fields["scenario_name"] == "产线平台"
     assert fields["direction"] == "元宇宙+工厂"
@@ -187,7 +189,7 @@ def test_pdf_lines(rules):
 
 def test_direction_options_without_box_are_noted(rules):
     blocks = grid([[(0, "申报场景方向"), (1, "☐元宇宙+产线 元宇宙+工厂 ☐元宇宙+工业园区")]])
-    fields, _, notes, _ = read_form(blocks, rules)
+    fields, _, notes, _, _ = read_form(blocks, rules)
     assert fields["direction"] is None
     assert any("元宇宙+工厂" in n.message for n in notes)
 
@@ -197,7 +199,7 @@ def test_direction_multiple_and_none(rules):
     fields, *_ = read_form(multi, rules)
     assert fields["direction"] == ["元宇宙+产线", "元宇宙+学情评价"] and fields["track"] == ["工业", "教育"]
     none = grid([[(0, "申报场景方向"), (1, "☐元宇宙+产线\n☐元宇宙+工厂")]])
-    fields, _, notes, _ = read_form(none, rules)
+    fields, _, notes, _, _ = read_form(none, rules)
     assert fields["direction"] is None and fields["track"] is None and not notes
 
 
@@ -209,7 +211,7 @@ def test_joint_units_map_columns_by_header_not_position(rules):
         [(1, ""), (2, "某某研究院"), (3, "算法"), (4, "")],
         [(0, "二、具体内容", 5)],
     ])
-    fields, prov, _, _ = read_form(blocks, rules)
+    fields, prov, _, _, _ = read_form(blocks, rules)
     assert fields["joint_units"] == [
         {"name": "上海交通大学", "nature": "事业单位", "strengths": None, "code": "12100000425006117P"},
         {"name": "某某研究院", "nature": None, "strengths": "算法", "code": None},

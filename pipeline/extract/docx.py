@@ -31,6 +31,7 @@ M_NS = "http://schemas.openxmlformats.org/officeDocument/2006/math"
 PKG_REL_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
 OFFICE_DOC_REL = "/officeDocument"  # relationship types end alike in both conformance classes
 IMAGE_REL = "/image"
+STYLES_REL = "/styles"
 # ISO/IEC 29500 Strict (Word's "Strict Open XML Document") names the same elements and attributes
 # in its own namespaces; a Strict main part is renamed to the transitional ones and read as usual.
 STRICT_NAMESPACES = {
@@ -54,6 +55,8 @@ TAB, PTAB, BR, CR, SYM = _w("tab"), _w("ptab"), _w("br"), _w("cr"), _w("sym")
 FLD_CHAR, INSTR_TEXT, FLD_SIMPLE, FF_DATA = _w("fldChar"), _w("instrText"), _w("fldSimple"), _w("ffData")
 DRAWING, PICT, OBJECT = _w("drawing"), _w("pict"), _w("object")
 RPR, RFONTS, TC_PR, TR_PR = _w("rPr"), _w("rFonts"), _w("tcPr"), _w("trPr")
+PPR, PSTYLE, OUTLINE_LVL, BOLD = _w("pPr"), _w("pStyle"), _w("outlineLvl"), _w("b")
+STYLE, STYLE_ID, STYLE_TYPE, STYLE_NAME, BASED_ON = _w("style"), _w("styleId"), _w("type"), _w("name"), _w("basedOn")
 NO_BREAK_HYPHEN = _w("noBreakHyphen")
 ALT_CONTENT, MC_CHOICE, MC_FALLBACK = f"{{{MC_NS}}}AlternateContent", f"{{{MC_NS}}}Choice", f"{{{MC_NS}}}Fallback"
 TXBX_CONTENT = _w("txbxContent")
@@ -71,6 +74,11 @@ M_T = f"{{{M_NS}}}t"
 INLINE_WRAPPERS = frozenset(_w(t) for t in ("hyperlink", "smartTag", "ins", "fldSimple", "customXml", "bdo", "dir", "moveTo"))
 BLOCK_WRAPPERS = frozenset(_w(t) for t in ("customXml", "ins", "moveTo"))
 SKIPPED = frozenset(_w(t) for t in ("del", "moveFrom", "pPr", "rPr", "proofErr", "bookmarkStart", "bookmarkEnd"))
+
+# Style names that make a heading when a style carries no outline level (Word's built-in names, as
+# stored in styles.xml, and WPS's Chinese ones).
+_HEADING_NAME = re.compile(r"^(?:heading|标题)\s*([1-9])$", re.IGNORECASE)
+_FALSE = frozenset({"0", "false", "off"})
 
 # Safe parsing of untrusted XML: no entities, no network, no huge trees.
 _PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False, remove_comments=True,
@@ -171,6 +179,8 @@ class _Package:
         self._rels: dict[str, str] | None = None
         self._rels_part = posixpath.join(self.base, "_rels", posixpath.basename(part) + ".rels")
         self._images: dict[str, tuple[int, int, float, bool, str | None] | None] = {}
+        self._styles_part: str | None = None
+        self._styles: dict[str, tuple[int | None, bool]] | None = None
 
     def rels(self) -> dict[str, str]:
         if self._rels is None:
@@ -180,12 +190,29 @@ class _Package:
             except (KeyError, etree.XMLSyntaxError):
                 return self._rels
             for rel in root.iter(f"{{{PKG_REL_NS}}}Relationship"):
-                if rel.get("TargetMode") == "External" or not rel.get("Type", "").endswith(IMAGE_REL):
+                rtype = rel.get("Type", "")
+                if rel.get("TargetMode") == "External" or not rtype.endswith((IMAGE_REL, STYLES_REL)):
                     continue
                 target = rel.get("Target", "")
                 name = target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join(self.base, target))
-                self._rels[rel.get("Id", "")] = name
+                if rtype.endswith(STYLES_REL):
+                    self._styles_part = name
+                else:
+                    self._rels[rel.get("Id", "")] = name
         return self._rels
+
+    def styles(self) -> dict[str, tuple[int | None, bool]]:
+        """Paragraph style id → (outline level or None, bold), resolved along `basedOn`."""
+        if self._styles is None:
+            self.rels()
+            self._styles = {}
+            name = self._styles_part or posixpath.join(self.base, "styles.xml")
+            try:
+                if self.zf.getinfo(name).file_size <= self.limit:
+                    self._styles = _paragraph_styles(parse_xml(self.zf.read(name)))
+            except (KeyError, etree.XMLSyntaxError):
+                pass
+        return self._styles
 
     def image(self, rid: str) -> tuple[int, int, float, bool, str | None] | None:
         """(width, height, red share, looks like a seal, thumbnail) of an image part, or None.
@@ -232,6 +259,47 @@ class _Package:
         return width, height, ratio, seal, thumb
 
 
+def _paragraph_styles(root: etree._Element) -> dict[str, tuple[int | None, bool]]:
+    """(outline level, bold) of every paragraph style, inherited through `basedOn` (cycles cut)."""
+    own: dict[str, tuple[int | None, bool | None, str | None]] = {}
+    for st in root.iter(STYLE):
+        if st.get(STYLE_TYPE, "paragraph") != "paragraph":
+            continue
+        sid = st.get(STYLE_ID)
+        if not sid:
+            continue
+        ppr, rpr, name_el, based = _first_children(st, (PPR, RPR, STYLE_NAME, BASED_ON))
+        level = _outline_level(ppr)
+        if level is None and name_el is not None:
+            m = _HEADING_NAME.match((name_el.get(W_VAL) or "").strip())
+            level = int(m.group(1)) - 1 if m else None
+        own[sid] = (level, _bold(rpr), based.get(W_VAL) if based is not None else None)
+    out: dict[str, tuple[int | None, bool]] = {}
+    for sid in own:
+        level, bold, seen, cur = None, None, set(), sid
+        while cur in own and cur not in seen:
+            seen.add(cur)
+            lv, b, parent = own[cur]
+            level = lv if level is None else level
+            bold = b if bold is None else bold
+            cur = parent
+        out[sid] = (level if level is not None and level < 9 else None, bool(bold))
+    return out
+
+
+def _outline_level(ppr: etree._Element | None) -> int | None:
+    el = _child(ppr, OUTLINE_LVL) if ppr is not None else None
+    return _int_val(el, 9) if el is not None else None
+
+
+def _bold(rpr: etree._Element | None) -> bool | None:
+    """A run or style's own bold setting: True, False, or None when it sets none."""
+    el = _child(rpr, BOLD) if rpr is not None else None
+    if el is None:
+        return None
+    return el.get(W_VAL, "true").lower() not in _FALSE
+
+
 def _thumbnail_b64(img, max_side: int = 96) -> str:
     """A small PNG of a picture for the report (fast settings: it is only looked at)."""
     import base64
@@ -259,6 +327,9 @@ class _Inline:
     boxes: list[str] = field(default_factory=list)  # text-box paragraphs
     images: list[str] = field(default_factory=list)  # relationship ids
     unknown: list[str] = field(default_factory=list)  # undecodable symbol descriptions
+    bold_default: bool = False  # the paragraph style's bold
+    bold_chars: int = 0  # characters of text in bold runs, and in others
+    plain_chars: int = 0
 
 
 class _Walker:
@@ -307,11 +378,21 @@ class _Walker:
     def body_paragraph(self, p: etree._Element) -> None:
         prov = Provenance(file=self.display, paragraph=self.n_paragraphs)
         self.n_paragraphs += 1
-        acc = _Inline()
+        ppr = _child(p, PPR)
+        style, level = _first_children(ppr, (PSTYLE, OUTLINE_LVL))
+        style_level, style_bold = self.pkg.styles().get(style.get(W_VAL, "") if style is not None else "Normal", (None, False))
+        level_own = _int_val(level, 9) if level is not None else None
+        outline = level_own if level_own is not None else style_level
+        acc = _Inline(bold_default=style_bold)
         self.paragraph(p, acc)
         text = checkbox.canonicalize("".join(acc.parts))
         if text.strip():
-            self.blocks.append(Block(text, "paragraph", prov))
+            block = Block(text, "paragraph", prov)
+            if outline is not None and outline < 9:
+                block.heading, block.outline_level = "style", outline
+            elif acc.bold_chars and not acc.plain_chars:
+                block.heading = "bold"
+            self.blocks.append(block)
         for box in acc.boxes:
             box = checkbox.canonicalize(box)
             if box.strip():
@@ -405,6 +486,7 @@ class _Walker:
 
     def run(self, r: etree._Element, acc: _Inline) -> None:
         fonts = None
+        bold = False
         rpr = None  # the run's first w:rPr, picked up on the way (it normally comes first)
         for child in r:
             tag = child.tag
@@ -415,8 +497,16 @@ class _Walker:
                 if not text:
                     continue
                 if fonts is None:
-                    fonts = _symbol_font(rpr if rpr is not None else _child(r, RPR))
+                    rpr = rpr if rpr is not None else _child(r, RPR)
+                    fonts = _symbol_font(rpr)
+                    bold = _bold(rpr)
+                    bold = acc.bold_default if bold is None else bold
                 acc.parts.append(self.decode_text(text, fonts or None, acc) if fonts or _has_pua(text) else text)
+                n = len(text.strip())
+                if bold:
+                    acc.bold_chars += n
+                else:
+                    acc.plain_chars += n
             elif tag == RPR:
                 if rpr is None:
                     rpr = child

@@ -91,8 +91,9 @@ def documents_from_layout(layout: Layout, rules: Rules) -> list[ExtractedDocumen
     for kind, start, end, titled in ranges:
         part = blocks[start:end]
         images = [img for i, img in placed if start <= i < end]
+        gaps = []
         if kind == "form":
-            fields, prov, notes, found = read_form(part, rules, only_if_found=not titled)
+            fields, prov, notes, found, gaps = read_form(part, rules, only_if_found=not titled)
         else:
             fields, prov, notes, found = read_letter(part, rules, images, only_if_found=not titled)
         if not (titled or found):
@@ -100,6 +101,6 @@ def documents_from_layout(layout: Layout, rules: Rules) -> list[ExtractedDocumen
         if not titled:
             notes = [Note("文档中没有找到标题，按内容识别为" + ("需求征集表" if kind == "form" else "建设承诺书"))] + notes
         docs.append(ExtractedDocument(kind=kind, file=layout.file, fields=fields, provenance=prov,
-                                      notes=notes, images=images))
+                                      notes=notes, images=images, gaps=gaps))
     docs.sort(key=lambda d: 0 if d.kind == "form" else 1)
     return docs

@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from ..config import Rules
-from ..model import Block, Note, Provenance
-from .labels import LabelIndex, Segment, label_index
+from ..model import Block, Gap, Note, Provenance
+from .labels import LabelIndex, label_index
+from .sections import NUMBER, Heading, SectionLocator, section_locator
 from .text import (
     clean_value,
     find_options,
@@ -102,7 +104,9 @@ class FormReader:
     def __init__(self, rules: Rules):
         self.rules = rules
         self.ix: LabelIndex = label_index(rules)
+        self.locator: SectionLocator = section_locator(rules)
         self.section_keys = self.ix.section_keys
+        self.headings: dict[int, Heading] = {}
         self.values: dict[str, list[Piece]] = {}
         self.label_prov: dict[str, Provenance] = {}
         self.notes: list[Note] = []
@@ -111,27 +115,38 @@ class FormReader:
         self.joint: _Joint | None = None  # open while its rows are being read
         self.joint_table: _Joint | None = None  # kept after it closes
         self._regions: dict[str, _Region] = {}  # checkbox group → its text, looked up once
+        self.gaps: list[Gap] = []  # what could not be read (EXTRACTION_INCOMPLETE)
 
     # Reading ------------------------------------------------------------------------------------
 
     def read(self, blocks: list[Block]) -> None:
-        for block in blocks:
+        self.headings = self.locator.locate(blocks)
+        skip = -1
+        for i, block in enumerate(blocks):
+            if i <= skip:
+                continue
+            head = self.headings.get(i)
+            if head is not None:
+                self.section_heading(head, blocks[i + head.span - 1])
+                skip = i + head.span - 1
+                continue
             text = block.text
             if not text.strip():
                 if self.current and not self.joint:
                     self.values.setdefault(self.current, []).append(Piece("", block.prov))
                 continue
-            if HEADING.match(text) and self.current not in self.section_keys:
+            if self.current in self.section_keys:
+                if not self._ends_section(text):
+                    self.text(block, text)  # inside a section, only the next heading ends it
+                    continue
+                self.close()
+            if HEADING.match(text):
                 self.close()
                 continue
-            in_section = self.current in self.section_keys
             groups = ("joint", "form") if self.joint else ("person", "form") if self.person else ("form", "person")
-            for seg in self.ix.split(text, groups, anywhere=not in_section):
-                if (in_section and block.kind == "cell" and seg.key not in (None, "form_end")
-                        and not _stands_alone(seg.text)):
-                    seg = Segment(None, None, text[seg.label_start:])  # a value cell opening with "时间进度：…"
-                if seg.key is None:
-                    self.text(block, seg.text)
+            for seg in self.ix.split(text, groups, anywhere=True):
+                if seg.key is None or seg.key in self.section_keys:
+                    self.text(block, seg.text)  # a section label that is no heading (the locator decides)
                 elif seg.group == "form":
                     self.form_label(seg.key, block, seg.text, text[seg.label_start:])
                 elif seg.group == "person":
@@ -140,6 +155,19 @@ class FormReader:
                     self.joint.add_header(seg.key, block)
                     if seg.text.strip():
                         self.text(block, seg.text)
+
+    def section_heading(self, head: Heading, last: Block) -> None:
+        self.close()
+        self.label_prov[head.key] = last.prov
+        self.current = head.key
+        if head.rest.strip():
+            self.values.setdefault(head.key, []).append(Piece(head.rest, last.prov))
+
+    def _ends_section(self, text: str) -> bool:
+        """The form's end (真实性承诺, numbered or not) closes the last section."""
+        body = text[m.end():] if (m := NUMBER.match(text)) else text
+        seg = self.ix.match_start(body, ("form",))
+        return seg is not None and seg.key == "form_end"
 
     def close(self) -> None:
         self.current = None
@@ -211,8 +239,11 @@ class FormReader:
                 put(key, clean_value(join_inline(self._texts(key))), self._prov(key))
         self._unit_nature(blocks, put)
         self._joint_units(put, prov)
-        sections: dict[str, str] = {}
+        sections: dict[str, str | None] = {}
         for spec in self.rules.sections:
+            if spec.key not in self.label_prov:
+                sections[spec.key] = None  # no heading found: unknown, not empty (see gaps())
+                continue
             lines = strip_hint(paragraphs(self._texts(spec.key)), spec.hint)
             sections[spec.key] = "\n".join(lines)
             where = self._prov(spec.key)
@@ -223,6 +254,20 @@ class FormReader:
         if first is not None:
             prov["sections"] = first
         return fields, prov, self.notes
+
+    def section_gaps(self, blocks: list[Block]) -> list[Gap]:
+        """One gap for the sections whose heading was not found (a blank section has one: SECTION_EMPTY)."""
+        missing = [s for s in self.rules.sections if s.key not in self.label_prov]
+        if not missing:
+            return []
+        where = Provenance(file=blocks[0].prov.file) if blocks else None
+        keys = tuple(s.key for s in missing)
+        if len(missing) == len(self.rules.sections):
+            return [Gap("附件1“二、具体内容”", "没有找到任何栏目标题（如“牵头单位基本情况介绍”“场景建设概述”），"
+                        "无法判断各栏目是否填写、字数是否超限、是否涉及技术要素；请人工查看该部分", keys, where)]
+        names = "、".join(f"「{s.labels[0]}」" for s in missing)
+        return [Gap(f"附件1具体内容栏目{names}", "没有找到这些栏目的标题（可能标题写法与表格不同，或栏目被删去），"
+                    "无法判断是否填写、字数是否超限；请人工核对", keys, where)]
 
     def _simple(self, key: str) -> str | None:
         value = clean_value(join_inline(self._texts(key)))
@@ -247,7 +292,8 @@ class FormReader:
             return "\n".join(b.text for b in picked), picked[0].prov
         return "", None
 
-    def _options(self, key: str, what: str, blocks: list[Block], options: list[str]) -> tuple[list[str], Provenance | None]:
+    def _options(self, key: str, what: str, blocks: list[Block], options: list[str],
+                 fields: tuple[str, ...]) -> tuple[list[str], Provenance | None]:
         text, where = self._region(key, blocks, options)
         checked, unchecked, missing = read_options(text, options)
         if missing and (checked or unchecked):
@@ -256,20 +302,27 @@ class FormReader:
             if len(missing) == 1 and len(_names(text, options)) == 1:
                 checked = missing  # only the chosen option was kept in the form
                 self.notes.append(Note(f"{what}只写了“{missing[0]}”而没有勾选框，按已选择处理，请人工核对", where))
+            elif text.strip():
+                self.gaps.append(Gap(what, "没有识别到任何勾选框（可能是程序无法识别的勾选方式），无法判断勾选了哪一项；"
+                                           "请人工查看原件中该栏的勾选情况", fields, where))
             else:
-                self.notes.append(Note(f"{what}没有识别到任何勾选框（可能是无法识别的勾选方式），请人工核对", where))
+                self.gaps.append(Gap(what, "没有找到这一栏（栏目标题和选项都未识别到）；请人工查看原件", fields, where))
+        if missing and not checked and unchecked:
+            # Every readable box is unticked and some cannot be read: the tick may be among those.
+            self.gaps.append(Gap(what, f"选项“{'、'.join(missing)}”的勾选状态无法识别，其余选项均未勾选，"
+                                       "无法判断是否漏选；请人工核对", fields, where))
         return checked, where
 
     def _direction(self, blocks: list[Block], put) -> None:
         options = [d for ds in self.rules.directions.values() for d in ds]
-        checked, where = self._options("direction", "申报场景方向", blocks, options)
+        checked, where = self._options("direction", "申报场景方向", blocks, options, ("direction", "track"))
         tracks = list(dict.fromkeys(self.rules.direction_track[d] for d in checked))
         put("direction", one_or_many(checked), where)
         put("track", one_or_many(tracks), where)
 
     def _unit_nature(self, blocks: list[Block], put) -> None:
         options = self.rules.unit_natures
-        checked, where = self._options("unit_nature", "单位性质", blocks, options)
+        checked, where = self._options("unit_nature", "单位性质", blocks, options, ("unit_nature", "unit_nature_other"))
         put("unit_nature", one_or_many(checked), where)
         other_label = self.rules.raw["unit_natures"].get("other", "其他")
         text, _ = self._region("unit_nature", blocks, options)
@@ -305,12 +358,6 @@ class FormReader:
         put("joint_units", units, joint.label_prov)
 
 
-def _stands_alone(rest: str) -> bool:
-    """Whether a label inside a narrative is a heading: nothing after it but perhaps its hint."""
-    rest = rest.strip()
-    return not rest or rest[0] in "(（[【"
-
-
 def _names(text: str, options: list[str]) -> set[str]:
     return {o for _, _, o in find_options(text, options)}
 
@@ -326,10 +373,16 @@ def other_text(text: str, other_label: str) -> str | None:
     return clean_value(rest)
 
 
-def read_form(
-    blocks: list[Block], rules: Rules, only_if_found: bool = False
-) -> tuple[dict, dict[str, Provenance], list[Note], bool]:
-    """Fields of a form; the last value says whether any of its key fields was found.
+class FormRead(NamedTuple):
+    fields: dict
+    prov: dict[str, Provenance]
+    notes: list[Note]
+    found: bool  # whether any of the key fields (unit name or code, scenario name) was found
+    gaps: list[Gap]
+
+
+def read_form(blocks: list[Block], rules: Rules, only_if_found: bool = False) -> FormRead:
+    """Fields of a form, with what could not be read.
 
     `only_if_found`: the caller drops the form unless a key field is found (blocks without a form
     title), so when none is, nothing else is worked out and the fields come back empty.
@@ -337,7 +390,7 @@ def read_form(
     reader = FormReader(rules)
     reader.read(blocks)
     if only_if_found and not reader.found():
-        return {}, {}, [], False
+        return FormRead({}, {}, [], False, [])
     fields, prov, notes = reader.result(blocks)
     found = any(fields.get(k) for k in FOUND_KEYS)
-    return fields, prov, notes, found
+    return FormRead(fields, prov, notes, found, reader.section_gaps(blocks) + reader.gaps)

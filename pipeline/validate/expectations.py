@@ -126,7 +126,8 @@ def submission_rows(subs: list[Submission], rules: Rules, prep: Prepared) -> tup
             row[f"{key}_count"] = len(values)
         lengths = f.get("section_lengths") or {}
         for sec in rules.sections:
-            row[length_column(sec.key)] = int(lengths.get(sec.key, 0))
+            n = lengths.get(sec.key)
+            row[length_column(sec.key)] = int(n) if n is not None else None
         row["joint_unit_count"] = len(joint_units(f))
         name = normalise_name(f.get("scenario_name"))
         row["duplicate_unit"] = unit_identity(c, code) if code and row["has_form"] else None

@@ -49,7 +49,11 @@ def section_texts(sub: Submission, rules: Rules) -> dict[str, str]:
 def prepare(sub: Submission, rules: Rules, prep: Prepared, form_read: bool) -> None:
     """Set section_lengths for every section key, and the coverage record when a form was read."""
     texts = section_texts(sub, rules)
-    sub.fields["section_lengths"] = {k: count_zi(v) for k, v in texts.items()}
+    raw = sub.fields.get("sections")
+    raw = raw if isinstance(raw, dict) else {}
+    # A section that was not read (no form, or no heading found) has no length: unknown, not 0.
+    sub.fields["section_lengths"] = {k: count_zi(v) if isinstance(raw.get(k), str) else None
+                                     for k, v in texts.items()}
     sub.coverage = compute_coverage(texts, rules, prep) if form_read else {}
 
 
@@ -69,7 +73,9 @@ def check_sections(c: Context) -> Iterator[Finding]:
     lengths = c.fields.get("section_lengths") or {}
     texts = section_texts(c.sub, c.rules)
     for spec in c.rules.sections:
-        n = lengths.get(spec.key, 0)
+        n = lengths.get(spec.key)
+        if n is None:
+            continue  # not read: EXTRACTION_INCOMPLETE says so
         if n == 0:
             yield c.finding("SECTION_EMPTY", spec.key)
         elif n > spec.limit:
