@@ -82,6 +82,17 @@ def test_clean_submission_has_no_finding():
 
 # --- (rule, expected field, submission) that must trigger -------------------------------------------
 
+def _disguised(extension: str, fmt: str = "docx", problem: str | None = None):
+    """The clean submission with its form file (read as `fmt`) named with another extension."""
+    sub = clean_submission()
+    src = sub.files[0]
+    src.format, src.extension = fmt, extension
+    src.path = sub.documents[0].file = src.path.rsplit(".", 1)[0] + "." + extension
+    if problem:
+        with_problem(sub, problem, "文件已损坏", src.path)
+    return run(sub)
+
+
 def _letter_date(value):
     return changed(letter_date=value)
 
@@ -101,6 +112,7 @@ TRIGGERS = {
     "FILE_ENCRYPTED": lambda: run(with_problem(clean_submission(), "FILE_ENCRYPTED", "需要密码", "方案.docx")),
     "FILE_UNSUPPORTED": lambda: run(with_problem(clean_submission(), "FILE_UNSUPPORTED", "不支持的文件类型（.txt 文件）", "说明.txt")),
     "OCR_UNAVAILABLE": lambda: run(with_problem(clean_submission(), "OCR_UNAVAILABLE", "未安装 OCR 引擎", "扫描件.pdf", 2)),
+    "FILE_TYPE_MISMATCH": lambda: _disguised("pdf"),
     "FORM_MISSING": lambda: run(clean_submission(form=False)),
     "LETTER_MISSING": lambda: run(clean_submission(letter=False)),
     "FIELD_MISSING": lambda: changed(lead_unit_name="  "),
@@ -146,6 +158,7 @@ EXPECTED_FIELD = {
     "LETTER_DATE_OUT_OF_WINDOW": "letter_date", "LETTER_CLAUSES_ALTERED": "letter_clauses[3]",
     "SEAL_MISSING": "letter_has_seal", "FORM_MISSING": None, "LETTER_MISSING": None,
     "FILE_UNREADABLE": None, "FILE_ENCRYPTED": None, "FILE_UNSUPPORTED": None, "OCR_UNAVAILABLE": None,
+    "FILE_TYPE_MISMATCH": None,
 }
 
 
@@ -206,6 +219,9 @@ NOT_TRIGGERED = [
     ("JOINT_UNITS_TOO_MANY", lambda: changed(joint_units=[
         joint(f"单位{i}", code=make_uscc("91", "310104", f"MA1GT7B{i}")) for i in range(3)])),
     ("JOINT_UNIT_DUPLICATE", lambda: changed(joint_units=[joint(), joint("另一单位", code=make_uscc("91", "310104", "MA1GT7B9"))])),
+    ("FILE_TYPE_MISMATCH", lambda: _disguised("docx")),
+    ("FILE_TYPE_MISMATCH", lambda: _disguised("docx", "encrypted-ooxml")),  # an encrypted .docx is an OLE file
+    ("FILE_TYPE_MISMATCH", lambda: _disguised("pdf", "docx", "FILE_UNREADABLE")),  # not read: said in FILE_UNREADABLE
     ("SECTION_EMPTY", lambda: section_changed("stage_goals", "5G")),
     ("SCENARIO_NAME_MISMATCH", lambda: changed(letter_scenario_name="《 白车身焊装产线数字孪生 》")),
     ("SCENARIO_NAME_MISMATCH", lambda: changed(letter_scenario_name="“白车身焊装产线数字孪生”")),
@@ -239,11 +255,89 @@ def test_letter_rules_need_a_letter():
     assert rule_ids(sub) == {"LETTER_MISSING"}
 
 
-def test_form_missing_names_the_unreadable_file():
-    sub = with_problem(clean_submission(form=False), "FILE_UNREADABLE", "压缩包损坏", "附件1.docx")
+FORM_NAME = "附件1《上海市元宇宙重大应用场景需求征集表》"
+LETTER_NAME = "附件2《上海市元宇宙重大应用场景建设承诺书》"
+
+
+def _unread(*files: str, form: bool = False, letter: bool = True, rule: str = "FILE_UNREADABLE"):
+    sub = clean_submission(form=form, letter=letter)
+    for f in files:
+        with_problem(sub, rule, "文件已损坏", f)
+    return run(sub)
+
+
+@pytest.mark.parametrize("rule", ["FILE_UNREADABLE", "FILE_ENCRYPTED", "OCR_UNAVAILABLE"])
+def test_an_unread_form_file_is_one_finding_saying_both(rule):
+    """One cause, one finding: the damaged 附件1 is the reason the form is missing."""
+    sub = _unread("附件1.docx", rule=rule)
+    assert rule_ids(sub) == {rule}
+    (f,) = sub.findings
+    assert "附件1.docx" in f.message and f"缺少可读取的{FORM_NAME}" in f.message and LETTER_NAME not in f.message
+    assert f.details["missing"] == ["form"]
+
+
+def test_two_unread_files_each_say_their_own():
+    sub = _unread("申报/附件2-建设承诺书.pdf", "附件1 需求征集表.docx", letter=False)
+    assert rule_ids(sub) == {"FILE_UNREADABLE"}
+    by_file = {f.evidence.file: f for f in sub.findings}
+    assert by_file["附件1 需求征集表.docx"].details["missing"] == ["form"]
+    assert by_file["申报/附件2-建设承诺书.pdf"].details["missing"] == ["letter"]
+    assert LETTER_NAME not in by_file["附件1 需求征集表.docx"].message
+
+
+def test_one_unread_file_with_a_neutral_name_says_both():
+    sub = _unread("申报材料.docx", letter=False)
+    (f,) = sub.findings
+    assert f.rule == "FILE_UNREADABLE" and f.details["missing"] == ["form", "letter"]
+    assert f"缺少可读取的{FORM_NAME}和{LETTER_NAME}" in f.message
+
+
+def test_an_unread_letter_is_not_the_missing_form():
+    """A file named for the letter did not hold the form: FORM_MISSING is its own finding."""
+    sub = _unread("附件2-建设承诺书.pdf", letter=False)
+    assert rule_ids(sub) == {"FILE_UNREADABLE", "FORM_MISSING"}
+    assert findings_of(sub, "FILE_UNREADABLE")[0].details["missing"] == ["letter"]
+    assert "附件2" not in findings_of(sub, "FORM_MISSING")[0].message
+
+
+def test_a_named_unread_file_takes_the_document_from_a_neutral_one():
+    sub = _unread("附件1.docx", "附件10.pdf")  # 附件10 is not 附件1
+    (named,) = [f for f in sub.findings if f.evidence.file == "附件1.docx"]
+    (other,) = [f for f in sub.findings if f.evidence.file == "附件10.pdf"]
+    assert named.details["missing"] == ["form"] and "missing" not in other.details and "缺少" not in other.message
+    assert rule_ids(sub) == {"FILE_UNREADABLE"}
+
+
+def test_an_unread_file_says_nothing_missing_when_the_form_was_read():
+    sub = _unread("附件1-需求征集表（备份）.docx", form=True)
+    (f,) = sub.findings
+    assert "缺少" not in f.message and "missing" not in f.details
+
+
+def test_section_findings_follow_the_form_order():
+    """一…七 as the form prints them (rules [[sections]]), not by key."""
+    sub = clean_submission()
+    for key in sub.fields["sections"]:
+        sub.fields["sections"][key] = ""
     run(sub)
-    (f,) = findings_of(sub, "FORM_MISSING")
-    assert "附件1.docx" in f.message
+    order = [s.key for s in RULES.sections]
+    assert [f.field for f in findings_of(sub, "SECTION_EMPTY")] == order
+    assert order != sorted(order)
+
+
+def test_section_order_within_mixed_fields_is_deterministic():
+    from pipeline.validate import sort_findings
+
+    sub = section_changed("funding", "资" * 501)
+    sub.fields["sections"].update(timeline="", stage_goals="", lead_unit_intro="")
+    sub.fields["lead_unit_name"] = None
+    run(sub)
+    got = [(f.rule, f.field) for f in sub.findings]
+    assert got == [("FIELD_MISSING", "lead_unit_name"), ("SECTION_EMPTY", "lead_unit_intro"),
+                   ("SECTION_EMPTY", "timeline"), ("SECTION_EMPTY", "stage_goals"), ("SECTION_TOO_LONG", "funding"),
+                   *[(f.rule, f.field) for f in sub.findings[5:]]]
+    keys = [s.key for s in RULES.sections]
+    assert sort_findings(list(reversed(sub.findings)), keys) == sub.findings
 
 
 def test_required_any_is_one_finding_per_group():
@@ -379,7 +473,9 @@ def test_odd_field_types_do_not_break_the_rules():
                       unit_nature=["民营企业", None], address=["上海市", "浦东新区"])
     run(sub)
     assert not [n.message for n in sub.notes if "出错" in n.message]
-    assert {"DIRECTION_NONE", "SECTION_EMPTY", "LETTER_CLAUSES_ALTERED"} <= rule_ids(sub)
+    assert {"DIRECTION_NONE", "LETTER_CLAUSES_ALTERED"} <= rule_ids(sub)
+    # no sections at all: unknown, so no length and no SECTION_EMPTY (the extractor reports a gap)
+    assert set(sub.fields["section_lengths"].values()) == {None} and "SECTION_EMPTY" not in rule_ids(sub)
 
 
 def test_a_failing_check_becomes_a_note_not_a_crash(monkeypatch):
@@ -424,5 +520,5 @@ def test_any_field_values_give_findings_not_errors(values):
     sub.fields.update(values)
     run(sub)
     assert not [n.message for n in sub.notes if "出错" in n.message]
-    assert sub.status in ("pass", "warn", "fail")
-    assert all(isinstance(v, int) for v in sub.fields["section_lengths"].values())
+    assert sub.status in ("pass", "warn", "review", "fail")
+    assert all(v is None or isinstance(v, int) for v in sub.fields["section_lengths"].values())
