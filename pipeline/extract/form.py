@@ -59,6 +59,11 @@ class _Joint:
     row_provs: list[Provenance] = field(default_factory=list)
     row_key: object = None
 
+    def ends_before(self, block: Block) -> bool:
+        """A joint-unit table read from cells ends with its table: what follows is no unit."""
+        table = self.label_prov.table
+        return table is not None and (block.kind != "cell" or block.prov.table != table)
+
     def add_header(self, key: str, block: Block) -> None:
         self.header.setdefault(key, _extent(block))
 
@@ -130,6 +135,8 @@ class FormReader:
                 self.section_heading(head, blocks[i + head.span - 1])
                 skip = i + head.span - 1
                 continue
+            if self.joint is not None and self.joint.ends_before(block):
+                self.close()
             text = block.text
             if not text.strip():
                 if self.current and not self.joint:
