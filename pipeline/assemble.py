@@ -8,6 +8,7 @@ from collections import defaultdict
 
 from .config import Rules
 from .discover import SubmissionInput
+from .extract import extension_of
 from .model import ExtractedDocument, FileProblem, FileResult, Gap, SourceFile, Submission
 from .safety import sanitize_name, unique_name
 
@@ -115,7 +116,8 @@ def assemble(inputs: list[SubmissionInput], results: dict[tuple[int, int], FileR
         for fi, f in enumerate(sin.files):
             if f.problem is not None:
                 extra.append(FileProblem(f.problem.rule, f.problem.reason, file=f.rel_path))
-                file_results.append(FileResult(SourceFile(f.rel_path, f.rel_path.rsplit(".", 1)[-1].lower(), size=f.size)))
+                ext = extension_of(f.rel_path)  # refused unread: its extension is all there is to go by
+                file_results.append(FileResult(SourceFile(f.rel_path, ext, size=f.size, extension=ext)))
             elif (si, fi) in results:
                 file_results.append(results[(si, fi)])
         if sin.origin == "loose":

@@ -30,7 +30,7 @@ from typing import Any
 from . import __version__
 from .model import FileResult
 
-FORMAT = 1
+FORMAT = 2  # 2: SourceFile.format is the format by content, SourceFile.extension beside it
 KEEP_CONTEXTS = 4  # context folders kept (e.g. runs with and without OCR); older ones are removed
 # Installed libraries whose behaviour the results depend on: upgrading one starts a fresh context.
 RESULT_LIBRARIES = ("python-docx", "lxml", "pdfplumber", "pdfminer.six", "pypdfium2", "Pillow", "numpy", "olefile",

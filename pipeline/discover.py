@@ -8,6 +8,10 @@ run owns, with their names decoded the way the zip's maker wrote them (GBK on Ch
 Nothing here parses a document. What breaks a limit (member counts, sizes, ratios, nesting, path
 traversal, links, special files) is listed with a `FileProblem` saying what was refused and why,
 so the submission's report shows it; nothing is silently dropped except operating-system clutter.
+
+A `.zip` that is a Word package (a DOCX renamed) is a document, not a container: it is listed as a
+file, to be read by its content. A file with another extension is never opened here, so a real zip
+renamed `.docx` is listed too, and its reader says what it is.
 """
 
 from __future__ import annotations
@@ -144,7 +148,7 @@ class Discoverer:
                 continue
             stem = name.rsplit(".", 1)[0] if "." in name.lstrip(".") else name
             problem = _not_regular(entry)
-            if problem is None and name.lower().endswith(".zip"):
+            if problem is None and name.lower().endswith(".zip") and not is_word_package(entry):
                 sub = SubmissionInput(unique_name(sanitize_name(stem), taken), "zip", visible(name))
                 budget = _Budget(self.limits.max_zip_members, self.limits.max_zip_total_mb * MB)
                 self._unpack_zip(entry, "", sub, 1, budget, _identity_of(entry))
@@ -175,7 +179,7 @@ class Discoverer:
                 sub.files.append(InputFile(rel, None, 0, problem))
             elif budget.members <= 0:
                 sub.files.append(_refused(rel, "FILE_UNREADABLE", f"提交内文件数超过上限 {self.limits.max_zip_members} 个，未读取"))
-            elif entry.name.lower().endswith(".zip"):
+            elif entry.name.lower().endswith(".zip") and not is_word_package(entry):
                 self._unpack_zip(entry, rel + "/", sub, 1, budget, _identity_of(entry))
             else:
                 budget.members -= 1
@@ -260,7 +264,7 @@ class Discoverer:
             dest.unlink(missing_ok=True)
             sub.files.append(_refused(rel, "FILE_UNREADABLE", _unpack_failed(exc), info.file_size))
             return
-        if is_zip:
+        if is_zip and not is_word_package(dest):
             self._unpack_zip(dest, rel + "/", sub, depth + 1, budget)
         else:
             sub.files.append(InputFile(rel, dest, dest.stat().st_size))
@@ -294,6 +298,17 @@ class Discoverer:
                     raise ValueError("解压后超过大小上限")
                 out.write(chunk)
         return written
+
+
+def is_word_package(path: Path) -> bool:
+    """Whether a file named .zip is a Word document (an OOXML package with `word/` parts) rather than
+    an archive: it is then listed as a file and read by its content (FILE_TYPE_MISMATCH), not unpacked."""
+    try:
+        with zipfile.ZipFile(path) as zf:
+            names = zf.namelist()
+    except Exception:  # noqa: BLE001 - a damaged zip is reported when it is unpacked
+        return False
+    return "[Content_Types].xml" in names and any(n.startswith("word/") for n in names)
 
 
 def _unpack_failed(exc: Exception) -> str:

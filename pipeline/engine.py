@@ -39,7 +39,7 @@ from .assemble import assemble
 from .cache import HashMemo, ResultCache, cache_context, code_fingerprint
 from .config import Rules
 from .discover import Discoverer, InputFile
-from .extract import ExtractOptions, extract_file, sha256_of, sniff_format
+from .extract import ExtractOptions, detect_format, extension_of, extract_file, sha256_of, sniff_format
 from .model import BatchResult, FileProblem, FileResult, SourceFile, to_jsonable
 from .republish import Republish, batch_key
 from .safety import Limits, check_ooxml, check_size
@@ -129,8 +129,15 @@ def extract_task(task: ExtractTask, rules: Rules, options: ExtractOptions) -> Fi
 
 
 def refused_result(task: ExtractTask, problem: FileProblem) -> FileResult:
-    fmt = task.suffix.lower().lstrip(".") or task.display.rsplit(".", 1)[-1].lower()
-    return FileResult(SourceFile(task.display, fmt, sha256=task.sha256, size=task.size), problems=[problem])
+    """A file not read (too large, its worker failed): its format from its first bytes only, where
+    they can be looked at, else its extension."""
+    ext = extension_of(task.display, Path(task.suffix))
+    fmt = ext
+    if task.path:
+        with contextlib.suppress(OSError):
+            fmt = detect_format(Path(task.path), ext, deep=False)
+    return FileResult(SourceFile(task.display, fmt, sha256=task.sha256, size=task.size, extension=ext),
+                      problems=[problem])
 
 
 def outcome_result(task: ExtractTask, outcome: Outcome, limits: Limits) -> FileResult:
@@ -406,7 +413,8 @@ class _SubmissionValidator:
             self.deferred += 1
             self.page_seconds += time.perf_counter() - t0
             return
-        sub.findings = sort_findings(sub.findings)  # as validate_across leaves them when it adds nothing
+        # as validate_across leaves them when it adds nothing
+        sub.findings = sort_findings(sub.findings, tuple(s.key for s in self.rules.sections))
         sub.compute_status()
         digest, page = page_ahead(submission_json(sub), self.rules, self.page_run, self.previous_pages)
         if page is not None:
@@ -726,8 +734,10 @@ def _plan(f: InputFile, limits: Limits, cache: ResultCache | None, memo: HashMem
 
 
 def _supported(f: InputFile, rules: Rules) -> bool:
+    """By extension. A .zip listed as a file (not unpacked) is one discovery found to be a Word
+    package under a .zip name: it is read, by its content."""
     ext = f.rel_path.rsplit(".", 1)[-1].lower() if "." in f.rel_path else ""
-    return ext in rules.raw["files"]["supported"] and ext != "zip"
+    return ext in rules.raw["files"]["supported"]
 
 
 def _unsupported(rel_path: str) -> FileProblem:

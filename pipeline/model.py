@@ -157,12 +157,13 @@ class FileProblem:
 @dataclass
 class SourceFile:
     path: str  # path inside the submission (folder or zip)
-    format: str
+    format: str  # by content: docx, pdf, doc, encrypted-ooxml, zip, … (pipeline/formats.py)
     kind: FileKind = "unknown"
     pages: int | None = None
     ocr: bool = False
     sha256: str | None = None
     size: int | None = None
+    extension: str = ""  # the name's extension, lower-case, no dot ("" when the name has none)
 
 
 @dataclass

@@ -20,6 +20,7 @@ except ImportError:  # tests/ is not a package
 # SPEC §4, rule → default severity (NARRATIVE_REUSED comes from the validation issue).
 SPEC_RULES = {
     "FILE_UNREADABLE": "error", "FILE_ENCRYPTED": "error", "FILE_UNSUPPORTED": "warning", "OCR_UNAVAILABLE": "error",
+    "FILE_TYPE_MISMATCH": "warning", "EXTRACTION_INCOMPLETE": "review",
     "FORM_MISSING": "error", "LETTER_MISSING": "error", "FIELD_MISSING": "error", "CODE_INVALID": "error",
     "CODE_NOT_SHANGHAI": "error", "UNIT_NATURE_CODE_MISMATCH": "warning", "DIRECTION_NONE": "error",
     "DIRECTION_MULTIPLE": "error", "UNIT_NATURE_NONE": "error", "UNIT_NATURE_MULTIPLE": "error",

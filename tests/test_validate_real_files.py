@@ -51,8 +51,9 @@ def test_ocr_unavailable_on_a_scanned_letter(tmp_path):
     (f,) = findings_of(sub, "OCR_UNAVAILABLE")
     assert f.severity == "error" and f.evidence.file == "附件2-建设承诺书（扫描件）.pdf"
     assert f.evidence.file in f.message and "无法识别文字" in f.message
-    assert {"FORM_MISSING", "LETTER_MISSING"} <= rule_ids(sub)  # the letter could not be read either
-    assert "扫描件" in findings_of(sub, "LETTER_MISSING")[0].message
+    # One cause, one finding: the unread scan was the letter, and says so; the form was never there.
+    assert "缺少可读取的附件2" in f.message and f.details["missing"] == ["letter"]
+    assert "FORM_MISSING" in rule_ids(sub) and "LETTER_MISSING" not in rule_ids(sub)
 
 
 def test_narrative_reused_between_two_units_on_real_files(tmp_path):

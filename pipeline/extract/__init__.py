@@ -8,6 +8,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import time
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -38,9 +39,13 @@ OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
 
 def sniff_format(path: Path) -> str:
-    """The format by content: docx, pdf, ole (legacy .doc or encrypted OOXML), empty, or unknown."""
+    """The container by the first bytes: zip, pdf, ole, empty, or unknown (see `detect_format`)."""
     with open(path, "rb") as fh:
         head = fh.read(2048)
+    return _family(head)
+
+
+def _family(head: bytes) -> str:
     if not head:
         return "empty"
     if head.startswith(b"PK\x03\x04") or head.startswith(b"PK\x05\x06"):
@@ -52,6 +57,62 @@ def sniff_format(path: Path) -> str:
     return "unknown"
 
 
+def detect_format(path: Path, extension: str = "", deep: bool = True) -> str:
+    """The format by content, one of the names in `pipeline.formats` (docx, pdf, doc, encrypted-ooxml,
+    zip, ooxml, odf, ole, empty, unknown).
+
+    `deep` looks inside: a zip's member names (a Word package or a plain archive), an OLE file's
+    streams (a .doc or an encrypted Office package). Without it (a file refused unread, perhaps
+    hostile) only the first bytes are looked at. Where the content cannot tell (a damaged zip or OLE
+    file), the extension decides between the formats of that container.
+    """
+    with open(path, "rb") as fh:
+        head = fh.read(2048)
+    family = _family(head)
+    ext = extension.lower().lstrip(".")
+    if family == "zip":
+        names = _zip_names(path) if deep else None
+        if names is not None:
+            if any(n.startswith("word/") for n in names) and ("[Content_Types].xml" in names or "word/document.xml" in names):
+                return "docx"
+            if "[Content_Types].xml" in names:
+                return "ooxml"
+            if "mimetype" in names and "content.xml" in names:
+                return "odf"
+            return "zip"
+        if b"word/" in head or ext == "docx":
+            return "docx"
+        return "zip"
+    if family == "ole":
+        streams = _ole_streams(path) if deep else None
+        if streams is not None:
+            if streams & {"EncryptionInfo", "EncryptedPackage"}:
+                return "encrypted-ooxml"
+            return "doc" if "WordDocument" in streams else "ole"
+        return "encrypted-ooxml" if ext == "docx" else "doc"
+    return family
+
+
+def _zip_names(path: Path) -> set[str] | None:
+    """A zip's member names from its central directory; None when it cannot be opened."""
+    try:
+        with zipfile.ZipFile(path) as zf:
+            return set(zf.namelist())
+    except Exception:  # noqa: BLE001 - a damaged zip: the reader reports it
+        return None
+
+
+def _ole_streams(path: Path) -> set[str] | None:
+    """An OLE file's stream paths; None when olefile is missing or cannot parse it."""
+    try:
+        import olefile
+
+        with olefile.OleFileIO(str(path)) as ole:
+            return {"/".join(s) for s in ole.listdir(streams=True, storages=False)}
+    except Exception:  # noqa: BLE001 - a damaged OLE file: the reader reports it
+        return None
+
+
 def sha256_of(path: Path) -> str:
     h = hashlib.sha256()
     with open(path, "rb") as fh:
@@ -60,12 +121,21 @@ def sha256_of(path: Path) -> str:
     return h.hexdigest()
 
 
-def read_layouts(path: Path, display: str, ext: str, options: ExtractOptions) -> list[Layout]:
-    """Dispatch to the backend the content calls for; raises ExtractionError."""
-    fmt = sniff_format(path)
+# What a content the checker does not read as a document is, and what to do (FILE_UNREADABLE).
+_NOT_A_DOCUMENT = {
+    "zip": "内容是 ZIP 压缩包，不是 Word 文档，其中的文件未检查；请将压缩包改用 .zip 扩展名，或直接提交其中的文件",
+    "ooxml": "内容是 Excel、PowerPoint 等其他 Office 文档，不是 Word 或 PDF 文档；请提交 .docx 或 .pdf 文件",
+    "odf": "内容是 OpenDocument 文档（odt 等），不是 Word 或 PDF 文档；请另存为 .docx 或 .pdf 后提交",
+    "ole": "内容是旧版 Excel、PowerPoint 等其他 Office 文档，不是 Word 文档；请提交 .docx 或 .pdf 文件",
+}
+
+
+def read_layouts(path: Path, display: str, ext: str, options: ExtractOptions, fmt: str | None = None) -> list[Layout]:
+    """Dispatch to the backend the content calls for (`fmt`, from `detect_format`); raises ExtractionError."""
+    fmt = fmt or detect_format(path, ext)
     if fmt == "empty":
         raise ExtractionError("FILE_UNREADABLE", "文件为空（0 字节）")
-    if fmt == "zip":
+    if fmt == "docx":
         from .docx import read_docx
 
         return [read_docx(path, display, options)]
@@ -73,11 +143,22 @@ def read_layouts(path: Path, display: str, ext: str, options: ExtractOptions) ->
         from .pdf import read_pdf
 
         return [read_pdf(path, display, options)]
-    if fmt == "ole":
+    if fmt in ("doc", "encrypted-ooxml"):
         from .doc import read_ole
 
         return [read_ole(path, display, options)]
-    raise ExtractionError("FILE_UNREADABLE", f"文件内容与扩展名 .{ext} 不符，无法识别为 Word 或 PDF 文档")
+    if fmt in _NOT_A_DOCUMENT:
+        raise ExtractionError("FILE_UNREADABLE", _NOT_A_DOCUMENT[fmt])
+    raise ExtractionError("FILE_UNREADABLE", f"文件内容无法识别为 Word 或 PDF 文档（不是 .{ext} 文件应有的内容）")
+
+
+def extension_of(display: str, path: Path | None = None) -> str:
+    """A file name's extension, lower-case, without the dot ("" when it has none): the name the
+    applicant gave (`display`), else the path read."""
+    name = display.rsplit("/", 1)[-1]
+    if "." in name.lstrip("."):
+        return name.rsplit(".", 1)[-1].lower()
+    return path.suffix.lower().lstrip(".") if path is not None else ""
 
 
 def extract_file(path: Path, display: str, rules: Rules, options: ExtractOptions | None = None,
@@ -97,14 +178,16 @@ def extract_file(path: Path, display: str, rules: Rules, options: ExtractOptions
             seal_labels=tuple(seal.get("near_labels", ())),
         )
     started = time.perf_counter()
-    ext = path.suffix.lower().lstrip(".") or display.rsplit(".", 1)[-1].lower()
-    src = SourceFile(path=display, format=ext, size=path.stat().st_size)
+    ext = extension_of(display, path)
+    src = SourceFile(path=display, format=ext, size=path.stat().st_size, extension=ext)
     result = FileResult(source=src)
     try:
         src.sha256 = sha256 or sha256_of(path)
         if src.size > options.limits.max_file_mb * 2**20:
+            src.format = detect_format(path, ext, deep=False)
             raise ExtractionError("FILE_UNREADABLE", f"文件大小 {src.size / 2**20:.0f} MB 超过上限 {options.limits.max_file_mb} MB，未读取")
-        layouts = read_layouts(path, display, ext, options)
+        src.format = detect_format(path, ext)
+        layouts = read_layouts(path, display, ext, options, src.format)
         for layout in layouts:
             src.pages = layout.pages
             src.ocr = src.ocr or layout.ocr

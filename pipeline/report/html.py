@@ -517,7 +517,7 @@ def build_report_view(sub: dict[str, Any], rules: Rules, run: dict[str, Any]) ->
             "id": page.add("file", i),
             "path": f.get("path"),
             "kind": FILE_KIND_LABELS.get(f.get("kind"), f.get("kind") or ""),
-            "format": (f.get("format") or "").upper(),
+            "format": _file_format(f),
             "pages": f.get("pages"),
             "ocr": bool(f.get("ocr")),
             "size": _human_size(size) if isinstance(size, int) else None,
@@ -600,6 +600,12 @@ def build_report_view(sub: dict[str, Any], rules: Rules, run: dict[str, Any]) ->
 def _redundant(excerpt: Any, message: Any) -> bool:
     """An excerpt the message already quotes in full adds nothing on the page."""
     return not excerpt or (isinstance(message, str) and str(excerpt).strip() in message)
+
+
+def _file_format(f: dict[str, Any]) -> str:
+    """The format by content, and the name's extension beside it when that says another."""
+    fmt, ext = (f.get("format") or "").upper(), (f.get("extension") or "").upper()
+    return f"{fmt}（扩展名 .{ext.lower()}）" if ext and fmt and ext != fmt else fmt
 
 
 def _human_size(n: int) -> str:

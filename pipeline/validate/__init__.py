@@ -18,7 +18,7 @@ import hashlib
 import json
 import logging
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 from typing import Any
@@ -95,9 +95,22 @@ def _natural(text: str | None) -> tuple:
     return tuple(int(p) if p.isdigit() else p for p in re.split(r"(\d+)", text or ""))
 
 
-def sort_findings(findings: list[Finding]) -> list[Finding]:
-    """Deterministic order: errors first, then by rule id, field (joint_units[2] before [10]), message."""
-    return sorted(findings, key=lambda f: (-SEVERITY_ORDER[f.severity], f.rule, _natural(f.field), f.message))
+def sort_findings(findings: list[Finding], section_keys: Sequence[str] = ()) -> list[Finding]:
+    """Deterministic order: errors first, then by rule id, then field, then message.
+
+    Fields in `section_keys` (the form's 二、具体内容, in its order: rules [[sections]]) follow the
+    form's order 一…七, after the other fields of the same rule; other fields go by name
+    (joint_units[2] before [10]).
+    """
+    place = {k: i for i, k in enumerate(section_keys)}
+
+    def field_key(field: str | None) -> tuple:
+        key = field[len("sections."):] if field and field.startswith("sections.") else field
+        if key in place:
+            return (1, place[key], _natural(field))
+        return (0, 0, _natural(field))
+
+    return sorted(findings, key=lambda f: (-SEVERITY_ORDER[f.severity], f.rule, field_key(f.field), f.message))
 
 
 def add_unreported(sub: Submission, found: list[Finding]) -> int:
@@ -173,7 +186,7 @@ def _order(submissions: list[Submission], rules: Rules) -> None:
     keys = tuple(s.key for s in rules.sections)
     for sub in submissions:
         gaps.hide_unseen(sub, keys)  # batch rules and the suites judge fields too
-        sub.findings = sort_findings(sub.findings)
+        sub.findings = sort_findings(sub.findings, keys)
         sub.compute_status()
 
 
