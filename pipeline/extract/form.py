@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from ..config import Rules
+from ..labels import field_label
 from ..model import Block, Gap, Note, Provenance
 from .labels import LabelIndex, label_index
 from .sections import NUMBER, Heading, SectionLocator, section_locator
@@ -276,6 +277,19 @@ class FormReader:
         return [Gap(f"附件1具体内容栏目{names}", "没有找到这些栏目的标题（可能标题写法与表格不同，或栏目被删去），"
                     "无法判断是否填写、字数是否超限；请人工核对", keys, where)]
 
+    def label_gaps(self, blocks: list[Block]) -> list[Gap]:
+        """One gap for the required fields whose printed label was not found at all: a blank value
+        behind a label is the applicant's (FIELD_MISSING); no label is a blind spot of ours."""
+        spec = self.rules.raw["fields"]
+        wanted = [(k,) for k in spec["required"]] + [tuple(g) for g in spec["required_any"] if g]
+        lost = [g for g in wanted if not any(k in self.label_prov or self.values.get(k) for k in g)]
+        if not lost:
+            return []
+        names = "、".join(f"「{field_label(g[0], self.rules)}」" for g in lost)
+        where = Provenance(file=blocks[0].prov.file) if blocks else None
+        return [Gap(f"附件1基本信息中的{names}", "没有找到这些栏目的标题（表格版式可能与模板不同），"
+                    "无法判断是否填写；请人工核对", tuple(k for g in lost for k in g), where)]
+
     def _simple(self, key: str) -> str | None:
         value = clean_value(join_inline(self._texts(key)))
         return normalise_code(value) if key == "lead_unit_code" else value
@@ -400,4 +414,4 @@ def read_form(blocks: list[Block], rules: Rules, only_if_found: bool = False) ->
         return FormRead({}, {}, [], False, [])
     fields, prov, notes = reader.result(blocks)
     found = any(fields.get(k) for k in FOUND_KEYS)
-    return FormRead(fields, prov, notes, found, reader.section_gaps(blocks) + reader.gaps)
+    return FormRead(fields, prov, notes, found, reader.label_gaps(blocks) + reader.section_gaps(blocks) + reader.gaps)
