@@ -15,6 +15,14 @@ from .model import to_jsonable
 from .safety import Limits
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
+# --fail-on level → the submission statuses that make the run exit 1. A status is its worst finding's
+# severity (fail > review > warn > pass), so "at or above review" is fail or review.
+FAIL_ON: dict[str, tuple[str, ...]] = {
+    "error": ("fail",),
+    "review": ("fail", "review"),
+    "warning": ("fail", "review", "warn"),
+    "never": (),
+}
 
 
 def _load_rules_or_exit(path: str | None) -> Rules:
@@ -36,8 +44,9 @@ def main() -> None:
 @click.option("--out", "out_dir", required=True, type=click.Path(path_type=Path), help="Output folder.")
 @click.option("--workers", type=click.IntRange(min=1), default=None, help="Worker processes (default: CPU cores).")
 @click.option("--rules", "rules_path", type=click.Path(), default=None, help="Rules file (TOML); default: the packaged one.")
-@click.option("--fail-on", type=click.Choice(["error", "warning", "never"]), default="never", show_default=True,
-              help="Exit 1 when any finding is at or above this severity.")
+@click.option("--fail-on", type=click.Choice(list(FAIL_ON)), default="never", show_default=True,
+              help="Exit 1 when any submission's status is at or above this level "
+                   "(error: fail; review: fail or review; warning: fail, review or warn).")
 @click.option("--no-ocr", is_flag=True, help="Do not OCR scanned pages (they get OCR_UNAVAILABLE).")
 @click.option("--timeout", "timeout_s", type=click.FloatRange(min=0.1), default=Limits.file_timeout_s, show_default=True,
               help="Seconds one file may take to read; past it the file is reported unreadable.")
@@ -112,11 +121,12 @@ def run(input_dir: Path, out_dir: Path, workers: int | None, rules_path: str | N
         cached = ("，均未变化，沿用上次结果" if r.get("unchanged")
                   else f"，其中 {r['cache']['hits']} 个未变化沿用上次结果" if r["cache"]["hits"] else "")
         click.echo(
-            f"完成: {r['submissions']} 份申报（通过 {c['pass']}，有警告 {c['warn']}，不通过 {c['fail']}），"
+            f"完成: {r['submissions']} 份申报（通过 {c.get('pass', 0)}，有警告 {c.get('warn', 0)}，"
+            f"待人工核对 {c.get('review', 0)}，不通过 {c.get('fail', 0)}），"
             f"{r['files']} 个文件{cached}，用时 {seconds:.1f} 秒（{r['files'] / max(seconds, 1e-9):.1f} 文件/秒）→ {out_dir}"
         )
-    # A submission's status is its worst finding's severity: fail ⇔ an error, warn ⇔ a warning but no error.
-    if fail_on != "never" and (c["fail"] or fail_on == "warning" and c["warn"]):
+    # Decided from the statuses (an unchanged batch republished has no findings in memory).
+    if any(c.get(status) for status in FAIL_ON[fail_on]):
         sys.exit(EXIT_FINDINGS)
 
 

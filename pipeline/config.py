@@ -103,6 +103,6 @@ def load_rules(path: str | Path | None = None) -> Rules:
     if len(known) != sum(len(ds) for ds in raw["directions"].values()):
         raise ConfigError(f"规则文件 {source} 的键 directions 有误: 同一方向出现在多个赛道")
     for sev_rule, sev in raw.get("severities", {}).items():
-        if sev not in ("error", "warning", "info"):
-            raise ConfigError(f"规则文件 {source} 的键 severities.{sev_rule} 有误: 应为 error、warning 或 info")
+        if sev not in ("error", "review", "warning", "info"):
+            raise ConfigError(f"规则文件 {source} 的键 severities.{sev_rule} 有误: 应为 error、review、warning 或 info")
     return Rules(raw=raw, source=source, sha256=hashlib.sha256(data).hexdigest())

@@ -592,7 +592,7 @@ def run_batch(input_dir: Path, rules: Rules, options: RunOptions | None = None) 
     if stale or not made_from:
         make_outputs(stale)
     stage["validate"] = time.perf_counter() - t5 - stage["outputs"]
-    counts = {s: sum(1 for x in submissions if x.status == s) for s in ("pass", "warn", "fail")}
+    counts = {s: sum(1 for x in submissions if x.status == s) for s in ("pass", "warn", "review", "fail")}
     # The batch's key, when every file was read to a result a re-run would take from the cache.
     read_results = [results.get(k) for k in key_files]
     digest = None

@@ -1,14 +1,17 @@
 """A small real batch for the report tests: DOCX forms and letters made with python-docx, checked by
 the real pipeline (engine + write_outputs) once per test session.
 
-Four submissions: a clean one (folder); one full of hostile applicant text, an over-long section and
-a bad joint-unit code (folder); one in a zip with warnings only; a broken one (zero-byte PDF, stray file).
+Five submissions: a clean one (folder); one full of hostile applicant text, an over-long section and
+a bad joint-unit code (folder); one in a zip with warnings only; a broken one (zero-byte PDF, stray file);
+one whose form's 二、具体内容 has no recognisable section headings, so the checker cannot tell the seven
+sections apart (status review, one EXTRACTION_INCOMPLETE finding).
 """
 
 from __future__ import annotations
 
 import io
 import json
+import unittest.mock
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -71,7 +74,7 @@ def _merge_row(table, label: str, value: str) -> None:
     merged.text = value
 
 
-def build_form(path: Path, f: dict[str, Any]) -> None:
+def build_form(path: Path, f: dict[str, Any], section_rows: list[tuple[str, str, str]] = SECTION_ROWS) -> None:
     """附件1 as the notice prints it: one bordered table for 基本信息, one for 具体内容."""
     doc = Document()
     doc.add_paragraph("附件1")
@@ -112,7 +115,7 @@ def build_form(path: Path, f: dict[str, Any]) -> None:
     doc.add_paragraph("二、具体内容")
     t2 = doc.add_table(rows=0, cols=2)
     t2.style = "Table Grid"
-    for label, hint, key in SECTION_ROWS:
+    for label, hint, key in section_rows:
         cells = t2.add_row().cells
         cells[0].text = label
         cells[1].text = hint
@@ -216,7 +219,49 @@ def build_batch(root: Path) -> Path:
     d.mkdir()
     (d / "附件1.pdf").write_bytes(b"")
     (d / "说明.txt").write_text("材料稍后补交", encoding="utf-8")
+
+    e = batch / UNREAD_ID
+    e.mkdir()
+    name_e = "智慧医院数字孪生运维平台"
+    build_form(e / "附件1 需求征集表.docx", {
+        "lead_unit_name": "上海申康智慧医疗科技有限公司", "lead_unit_code": "91310104MA1FR0TL67",
+        "scenario_name": name_e, "direction": "元宇宙+智慧医院", "address": "上海市徐汇区宜山路1000号",
+        "leader": _person("周敏", "021-64381234", "总经理", "13712345678", "zhoumin@example.com"),
+        "contact": _person("吴刚", "021-64381235", "项目经理", "13712345679", "wugang@example.com"),
+        "nature": "民营企业", "joint_units": [],
+        "sections": _narrative("医院楼宇运维", "徐汇区"),
+    }, section_rows=[(f"（{i}）", "", key) for i, (_, _, key) in enumerate(SECTION_ROWS, 1)])
+    build_letter(e / "附件2 建设承诺书.docx", name_e, CLAUSES, "吴刚", "13712345679", "2023年11月8日", seal=True)
     return batch
+
+
+# The submission whose sections cannot be told apart, and what its EXTRACTION_INCOMPLETE says.
+UNREAD_ID = "E-栏目未定位"
+UNREAD_PART = "需求征集表「二、具体内容」"
+UNREAD_REASON = "未找到各栏目的标题，七个栏目的内容无法区分；请对照原件核对各栏目的内容与字数"
+
+
+def sections_unlocated(rules):
+    """assemble.unread_everywhere, plus a stand-in for the gap the extractor is to report (issue #17)
+    for a form whose 二、具体内容 has no recognisable headings: every section blank. Once the extractor
+    reports such a gap itself, the stand-in adds nothing."""
+    from pipeline import assemble
+    from pipeline.model import Gap, Provenance
+
+    real = assemble.unread_everywhere
+    keys = tuple(s.key for s in rules.sections)
+
+    def unread_everywhere(documents):
+        gaps = real(documents)
+        forms = [d for d in documents if d.kind == "form"]
+        if forms and not any(set(keys) & set(g.fields) for g in gaps) and all(
+                not any((d.fields.get("sections") or {}).values()) for d in forms):
+            prov = forms[0].provenance.get("lead_unit_name")
+            gaps.append(Gap(part=UNREAD_PART, reason=UNREAD_REASON, fields=keys,
+                            prov=Provenance(file=prov.file) if prov is not None else None))
+        return gaps
+
+    return unread_everywhere
 
 
 _RUNS: dict[str, tuple[dict[str, Any], Path]] = {}
@@ -233,6 +278,7 @@ def report_run(tmp_path_factory) -> tuple[dict[str, Any], Path]:
         batch = build_batch(root)
         rules = load_rules()
         out = root / "out"
-        write_outputs(run_batch(batch, rules, RunOptions(workers=1)), out, rules)
+        with unittest.mock.patch("pipeline.assemble.unread_everywhere", sections_unlocated(rules)):
+            write_outputs(run_batch(batch, rules, RunOptions(workers=1)), out, rules)
         _RUNS["run"] = (json.loads((out / "results.json").read_text("utf-8")), out)
     return _RUNS["run"]

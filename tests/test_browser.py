@@ -93,7 +93,7 @@ def test_index_filters_and_sorting(run, page):
     page.fill("#q", "")
     assert page.is_hidden("#no-rows")
 
-    for status in ("fail", "warn", "pass"):
+    for status in ("fail", "review", "warn", "pass"):
         page.select_option("#f-status", status)
         want = [s["submission_id"] for s in subs if s["status"] == status]
         assert sorted(visible_ids(page)) == sorted(want)
@@ -110,7 +110,24 @@ def test_index_filters_and_sorting(run, page):
     page.click("button.stat.fail")
     assert page.input_value("#f-status") == "fail"
     assert sorted(visible_ids(page)) == sorted(s["submission_id"] for s in subs if s["status"] == "fail")
+    page.click("button.stat.review")
+    assert page.input_value("#f-status") == "review"
+    assert page.eval_on_selector("#f-status", "s => s.options[s.selectedIndex].text") == "待人工核对"
+    assert visible_ids(page) == [s["submission_id"] for s in subs if s["status"] == "review"] != []
     page.select_option("#f-status", "")
+
+    rank = {"fail": 0, "review": 1, "warn": 2, "pass": 3}
+    status_of = {s["submission_id"]: s["status"] for s in subs}
+    page.click("#subs th:has-text('状态') button")
+    assert [rank[status_of[i]] for i in visible_ids(page)] == sorted(rank[s["status"]] for s in subs)
+    reviews = {s["submission_id"]: sum(f["severity"] == "review" for f in s["findings"]) for s in subs}
+    page.click("#subs th:has-text('待核对') button")
+    page.click("#subs th:has-text('待核对') button")
+    assert [reviews[i] for i in visible_ids(page)] == sorted(reviews.values(), reverse=True)
+    assert reviews[visible_ids(page)[0]] == 1
+    color = page.eval_on_selector("button.stat.review .n", "e => getComputedStyle(e).color")
+    assert color not in (page.eval_on_selector("button.stat.warn .n", "e => getComputedStyle(e).color"),
+                         page.eval_on_selector("button.stat.fail .n", "e => getComputedStyle(e).color"))
 
     errors = {s["submission_id"]: sum(f["severity"] == "error" for f in s["findings"]) for s in subs}
     page.click("#subs th:has-text('错误') button")
@@ -176,7 +193,7 @@ def check_all_reports(data: dict, out: Path, page, showcase: str | None = None) 
     for sub in data["submissions"]:
         page.goto((out / "reports" / names[sub["submission_id"]]).as_uri())
         banner = page.inner_text(".banner-status")
-        assert banner == {"pass": "通过", "warn": "有警告", "fail": "不通过"}[sub["status"]]
+        assert banner == {"pass": "通过", "warn": "有警告", "review": "待人工核对", "fail": "不通过"}[sub["status"]]
         shown = page.eval_on_selector_all(".finding", "f => f.length")
         assert shown == len(sub["findings"])
         for f in sub["findings"]:

@@ -174,3 +174,55 @@ def test_fail_on_warning_and_error(tmp_path, seal):
     [sub] = json.loads((tmp_path / "o" / "results.json").read_text("utf-8"))["submissions"]
     assert sub["status"] == ("pass" if seal else "warn"), [f["rule"] for f in sub["findings"]]
     assert codes == {"warning": 0 if seal else 1, "error": 0, "never": 0}
+
+
+def _without_section_headings(src: Path, dest: Path) -> None:
+    """`src` form DOCX with the seven section headings of 二、具体内容 replaced by bare numbers (（1）…（7）),
+    so the checker cannot tell the sections apart."""
+    from pipeline.config import load_rules
+    from pipeline.labels import section_labels
+
+    labels = list(section_labels(load_rules()).values())
+    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(dest, "w", zipfile.ZIP_DEFLATED) as zout:
+        for info in zin.infolist():
+            body = zin.read(info)
+            if info.filename == "word/document.xml":
+                text = body.decode("utf-8")
+                for i, label in enumerate(labels, 1):
+                    assert text.count(label) == 1, label
+                    text = text.replace(label, f"（{i}）")
+                body = text.encode("utf-8")
+            zout.writestr(info, body)
+
+
+def test_fail_on_review(tmp_path, monkeypatch):
+    """A submission whose sections could not be located: status review (待人工核对), not an error;
+    --fail-on review and warning exit 1, error and never 0; results.json counts it."""
+    try:
+        from .report_batch import sections_unlocated
+    except ImportError:
+        from report_batch import sections_unlocated
+    from pipeline.config import load_rules
+
+    monkeypatch.setattr("pipeline.assemble.unread_everywhere", sections_unlocated(load_rules()))
+    name = "上海臻图智造科技有限公司-白车身焊装产线数字孪生"
+    batch = tmp_path / "batch"
+    shutil.copytree(SAMPLE_BATCH / name, batch / name)
+    _without_section_headings(SAMPLE_BATCH / name / "附件1-需求征集表.docx", batch / name / "附件1-需求征集表.docx")
+    codes, outputs = {}, {}
+    for level in ("review", "warning", "error", "never"):
+        res = CliRunner().invoke(main, ["run", str(batch), "--out", str(tmp_path / "o"), "--no-ocr", "--fail-on", level])
+        codes[level], outputs[level] = res.exit_code, res.output
+    data = _assert_outputs(tmp_path / "o")
+    [sub] = data["submissions"]
+    assert sub["status"] == "review", [(f["rule"], f["severity"]) for f in sub["findings"]]
+    assert [f["rule"] for f in sub["findings"] if f["severity"] == "review"] == ["EXTRACTION_INCOMPLETE"]
+    assert data["run"]["counts"] == {"pass": 0, "warn": 0, "review": 1, "fail": 0}
+    assert codes == {"review": 1, "warning": 1, "error": 0, "never": 0}
+    assert "（通过 0，有警告 0，待人工核对 1，不通过 0）" in outputs["never"]
+
+
+def test_fail_on_help_lists_review():
+    res = CliRunner().invoke(main, ["run", "--help"])
+    assert res.exit_code == 0
+    assert "error|review|warning|never" in res.output.replace("\n", "").replace(" ", "")

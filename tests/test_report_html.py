@@ -17,9 +17,9 @@ from pipeline.labels import field_label
 from pipeline.report.html import diff_markup, highlight, report_files, write_html
 
 try:
-    from .report_batch import HOSTILE_FORMULA, HOSTILE_SCRIPT, report_run
+    from .report_batch import HOSTILE_FORMULA, HOSTILE_SCRIPT, UNREAD_ID, report_run
 except ImportError:  # tests/ run as rootdir-relative modules
-    from report_batch import HOSTILE_FORMULA, HOSTILE_SCRIPT, report_run
+    from report_batch import HOSTILE_FORMULA, HOSTILE_SCRIPT, UNREAD_ID, report_run
 
 RULES = load_rules()
 
@@ -243,11 +243,94 @@ def test_files_and_broken_submission(run):
 def test_index_counts(run):
     data, out = run
     text = (out / "index.html").read_text("utf-8")
-    for status, label in (("pass", "通过"), ("warn", "有警告"), ("fail", "不通过")):
+    for status, label in (("pass", "通过"), ("warn", "有警告"), ("review", "待人工核对"), ("fail", "不通过")):
         n = sum(1 for s in data["submissions"] if s["status"] == status)
-        assert re.search(rf'data-filter-status="{status}"><div class="k">{label}</div><div class="n">{n}</div>', text)
+        assert n, status  # the batch has a submission of every status
+        pct = f"{100 * n / len(data['submissions']):.0f}"
+        assert re.search(rf'data-filter-status="{status}"><div class="k">{label}</div><div class="n">{n}</div>'
+                         rf'<div class="p">占 {pct}%</div>', text)
+        assert f'<option value="{status}">{label}</option>' in text
     assert f"共 {len(data['submissions'])} 份申报" in text
     assert text.count("<script") == 1
+
+
+def _rows(index: str) -> dict[str, list[str]]:
+    """Submission id → the data-v of each cell of its row in index.html's table."""
+    out = {}
+    for row in re.findall(r'<tr data-status=.*?</tr>', index, re.S):
+        cells = re.findall(r'<td[^>]*data-v="([^"]*)"', row)
+        out[html.unescape(cells[0])] = cells
+    return out
+
+
+def test_index_review_status_column_and_order(run):
+    """The submission the checker could not read in full: its status, its review count beside the
+    errors and warnings, and a status rank between fail and warn for sorting."""
+    data, out = run
+    text = (out / "index.html").read_text("utf-8")
+    heads = re.findall(r'<th data-type="\w+"[^>]*><button type="button">([^<]+)</button>', text)
+    assert heads[3:6] == ["错误", "待核对", "警告"]
+    rows = _rows(text)
+    assert set(rows) == {s["submission_id"] for s in data["submissions"]}
+    rank = {}
+    for s in data["submissions"]:
+        cells = rows[s["submission_id"]]
+        rank[s["status"]] = int(cells[1])
+        n = {sev: sum(f["severity"] == sev for f in s["findings"]) for sev in ("error", "review", "warning")}
+        assert [int(c) for c in cells[3:6]] == [n["error"], n["review"], n["warning"]]
+    assert sorted(rank, key=rank.get) == ["fail", "review", "warn", "pass"]
+    assert '<span class="pill st-review">待人工核对</span>' in text
+    assert re.search(r'<td class="num review" data-v="1">1</td>', text)
+
+
+def test_review_report_banner_findings_and_notes(run):
+    data, out = run
+    sub = _sub(data, UNREAD_ID)
+    assert sub["status"] == "review"
+    [finding] = sub["findings"]
+    assert (finding["rule"], finding["severity"]) == ("EXTRACTION_INCOMPLETE", "review")
+    text = _report(out, data, sub)
+    assert '<section class="banner banner-review"' in text
+    assert '<div class="banner-status">待人工核对</div>' in text
+    assert "没有错误，但有 1 处内容程序未能读取或无法确定，需人工核对原件。" in text
+    assert '<span class="tag tag-review">待核对 1</span>' in text
+    assert '<li id="finding-1" class="finding sev-review">' in text
+    assert '<h3 class="sev-head"><span class="tag tag-review">待核对</span>' in text
+    notes = text[text.index('<section id="notes"'):]
+    notes = notes[:notes.index("</section>")]
+    assert "无。" not in notes
+    assert html.escape(finding["message"]) in notes and 'href="#finding-1"' in notes
+    assert html.escape(finding["evidence"]["file"]) in notes
+    # The sections it could not read are shown as unread, not as left blank, and carry the badge.
+    content = text[text.index('<section id="content"'):text.index('<section id="letter"')]
+    assert content.count("未能读取</p>") == len(RULES.sections) and "未填写" not in content
+    assert content.count('class="badge sev-review" href="#finding-1"') == len(RULES.sections)
+    assert ' missing"' not in content  # nothing read is nothing judged missing
+    # Pages of submissions without review items say so nowhere.
+    clean = _report(out, data, _sub(data, "A-"))
+    clean = clean[clean.index("<body"):]  # past the inline stylesheet
+    assert "banner-review" not in clean and "sev-review" not in clean and "未能读取" not in clean
+
+
+def test_notes_section_never_says_none_when_something_is_listed(run):
+    data, _ = run
+    sub = copy.deepcopy(_sub(data, "A-"))
+    sub["findings"], sub["notes"] = [], []
+    assert "<p class=\"empty\">无。</p>" in write_one(sub, data)
+    sub["notes"] = [{"message": "扫描页第2页 OCR 置信度偏低"}]
+    text = write_one(sub, data)
+    assert "扫描页第2页 OCR 置信度偏低" in text and "<p class=\"empty\">无。</p>" not in text
+    sub["notes"] = []
+    sub["findings"] = [{"rule": "EXTRACTION_INCOMPLETE", "severity": "review", "field": "direction",
+                        "message": "申报场景方向的勾选状态未能读取：请核对原件",
+                        "evidence": {"file": "附件1.pdf", "page": 1}, "details": {"fields": ["direction"]}}]
+    sub["status"] = "review"
+    sub["fields"] = {**sub["fields"], "direction": None, "track": None}
+    text = write_one(sub, data)
+    notes = text[text.index('<section id="notes"'):]
+    assert "无。" not in notes[:notes.index("</section>")]
+    assert "申报场景方向的勾选状态未能读取" in notes and "附件1.pdf 第 1 页" in notes
+    assert "勾选状态未能读取</div>" in text and "未勾选任何方向" not in text
 
 
 def test_field_labels_single_source():

@@ -23,9 +23,9 @@ from pipeline.report.labels import SEVERITY_LABELS, STATUS_LABELS, display_value
 from pipeline.report.xlsx import MAX_URLS, safe_cell, safe_text, write_xlsx
 
 try:
-    from .report_batch import HOSTILE_FORMULA, report_run
+    from .report_batch import HOSTILE_FORMULA, UNREAD_ID, report_run
 except ImportError:
-    from report_batch import HOSTILE_FORMULA, report_run
+    from report_batch import HOSTILE_FORMULA, UNREAD_ID, report_run
 
 RULES = load_rules()
 SHEETS = ["汇总", "联合单位", "问题清单", "文件", "说明"]
@@ -90,7 +90,7 @@ def test_summary_matches_results(any_run, frames, exact):
     summary = frames["汇总"]
     assert list(summary["提交编号"]) == [s["submission_id"] for s in subs]
     assert list(summary["状态"]) == [STATUS_LABELS[s["status"]] for s in subs]
-    for col, sev in (("错误数", "error"), ("警告数", "warning"), ("提示数", "info")):
+    for col, sev in (("错误数", "error"), ("待核对数", "review"), ("警告数", "warning"), ("提示数", "info")):
         assert summary[col].dtype.kind == "i"
         assert list(summary[col]) == [sum(f["severity"] == sev for f in s["findings"]) for s in subs]
     rows = exact["汇总"].to_dict("records")
@@ -106,6 +106,9 @@ def test_summary_matches_results(any_run, frames, exact):
             checked += want is not None
         for spec in RULES.sections:
             got = row[f"{section_labels(RULES)[spec.key]}（字数）"]
+            if fields["section_lengths"][spec.key] is None:  # a section the checker could not read
+                assert blank(got)
+                continue
             assert got == fields["section_lengths"][spec.key]
             assert isinstance(got, int)
         assert row["联合申报单位数"] == len(fields.get("joint_units") or [])
@@ -180,6 +183,39 @@ def test_explanations_sheet(any_run, frames):
     assert summary_headers == explained
 
 
+def test_review_status_and_counts(run):
+    """The submission the checker could not read in full: its own status value, cell colour and count
+    column, a count of review items per status in 说明, and the columns' meaning explained."""
+    data, out = run
+    sub = next(s for s in data["submissions"] if s["submission_id"] == UNREAD_ID)
+    assert sub["status"] == "review"
+    frames = pd.read_excel(out / "consolidated.xlsx", sheet_name=None, dtype=object)
+    summary = frames["汇总"]
+    row = summary[summary["提交编号"] == UNREAD_ID].iloc[0]
+    assert row["状态"] == "待人工核对"
+    assert (row["错误数"], row["待核对数"], row["警告数"]) == (0, 1, 0)
+    headers = list(summary.columns)
+    assert headers.index("错误数") + 1 == headers.index("待核对数") == headers.index("警告数") - 1
+    assert sorted(summary["待核对数"].unique()) == [0, 1]  # the others have none
+    problems = frames["问题清单"]
+    mine = problems[problems["提交编号"] == UNREAD_ID]
+    assert list(mine["规则"]) == ["EXTRACTION_INCOMPLETE"]
+    assert list(mine["级别"]) == ["待核对"] and list(mine["申报状态"]) == ["待人工核对"]
+    notes = frames["说明"]
+    info = dict(zip(notes["名称"], notes["内容"], strict=True))
+    for status, label in STATUS_LABELS.items():
+        assert info[f"{label}（份）"] == data["run"]["counts"][status] == sum(s["status"] == status for s in data["submissions"])
+    assert info["待人工核对（份）"] == 1
+    assert "待人工核对" in info["状态"] and "程序未能读取" in info["待核对数"]
+    assert "待核对" in info["级别"]
+    wb = openpyxl.load_workbook(out / "consolidated.xlsx")
+    ws = wb["问题清单"]
+    level = [c.value for c in ws[1]].index("级别") + 1
+    cells = [ws.cell(row=r, column=level) for r in range(2, ws.max_row + 1)]
+    colours = {c.value: c.fill.fgColor.rgb[-6:] for c in cells}
+    assert colours["待核对"] == "E4DFEC" and len({colours["待核对"], colours["警告"], colours["错误"]}) == 3
+
+
 def column_widths(ws) -> dict[int, float]:
     """Column number → width; a <col> element may cover a range of equal columns (openpyxl keys it by the first)."""
     return {i: d.width for d in ws.column_dimensions.values() if d.customWidth for i in range(d.min, d.max + 1)}
@@ -208,7 +244,7 @@ def test_workbook_layout_and_links(any_run):
         assert target.startswith("reports/") and (out / unquote(target)).is_file()
         assert unquote(target) == "reports/" + names[sub["submission_id"]]
         fill = ws.cell(row=r, column=status_col).fill.fgColor.rgb
-        assert fill.endswith({"pass": "C6EFCE", "warn": "FFEB9C", "fail": "FFC7CE"}[sub["status"]])
+        assert fill.endswith({"pass": "C6EFCE", "warn": "FFEB9C", "review": "E4DFEC", "fail": "FFC7CE"}[sub["status"]])
     date_col = headers.index(FIELD_LABELS["letter_date"]) + 1
     dated = [ws.cell(row=r, column=date_col) for r in range(2, ws.max_row + 1) if ws.cell(row=r, column=date_col).value]
     assert dated and all(c.is_date and c.number_format == "yyyy-mm-dd" for c in dated)

@@ -49,6 +49,7 @@ from .labels import (
     SEVERITY_LABELS,
     STATUS_LABELS,
     STATUS_ORDER,
+    STATUSES,
     display_value,
 )
 
@@ -58,6 +59,9 @@ MAX_IMAGES = 8
 MAX_IMAGE_B64 = 2_000_000
 _B64 = re.compile(r"[A-Za-z0-9+/=\s]+")
 _ANCHOR_UNSAFE = re.compile(r"[^A-Za-z0-9_-]")
+# The rule of a part the checker could not read (SPEC §4); its findings are listed under 提取说明 too.
+UNREAD_RULE = "EXTRACTION_INCOMPLETE"
+UNREAD_BLANK = "未能读取"
 NOT_CHOSEN = "未选择"
 MULTIPLE = "多选"
 
@@ -376,6 +380,7 @@ def build_report_view(sub: dict[str, Any], rules: Rules, run: dict[str, Any]) ->
     prov = sub.get("provenance") or {}
     page = _Page()
     sec_labels = section_labels(rules)
+    unseen = _unseen_fields(sub)
 
     def value_view(key: str, value: Any, *anchor: str | int) -> dict[str, Any]:
         p = prov.get(key)
@@ -387,7 +392,8 @@ def build_report_view(sub: dict[str, Any], rules: Rules, run: dict[str, Any]) ->
             "ocr": _ocr_info(p),
             "where": describe_prov(p),
             "badges": [],
-            "blank": "未填写",
+            "blank": UNREAD_BLANK if key in unseen else "未填写",
+            "unread": key in unseen,
         }
 
     basic = {k: value_view(k, fields.get(k)) for k in FIELD_LABELS if k not in
@@ -438,6 +444,11 @@ def build_report_view(sub: dict[str, Any], rules: Rules, run: dict[str, Any]) ->
     texts = fields.get("sections") if isinstance(fields.get("sections"), dict) else {}
     lengths = fields.get("section_lengths") if isinstance(fields.get("section_lengths"), dict) else {}
     hits = _hits_by_section([("技术要素", elements), ("建设概述要点", topics)])
+    unread_sections = [sec_labels[spec.key] for spec in rules.sections if spec.key in unseen or "sections" in unseen]
+    if unread_sections:  # what is not mentioned may be in the part not read: not judged, not "missing"
+        for e in elements + topics:
+            if e["covered"] is False:
+                e["covered"] = None
     sections = []
     for spec in rules.sections:
         text = texts.get(spec.key)
@@ -460,6 +471,7 @@ def build_report_view(sub: dict[str, Any], rules: Rules, run: dict[str, Any]) ->
             "ocr": _ocr_info(sprov),
             "where": describe_prov(sprov),
             "badges": [],
+            "unread": spec.key in unseen or "sections" in unseen,
         })
     track_scores = coverage.get("track_scores")
     scores = []
@@ -555,11 +567,18 @@ def build_report_view(sub: dict[str, Any], rules: Rules, run: dict[str, Any]) ->
             "target": target,
         }
         groups[sev].append(entry)
+        badge = {"href": fid, "severity": sev, "rule": entry["rule"], "message": entry["message"]}
         if target in badge_targets:
-            badge_targets[target].append({"href": fid, "severity": sev, "rule": entry["rule"], "message": entry["message"]})
+            badge_targets[target].append(badge)
+        if entry["rule"] == UNREAD_RULE:  # each place it could not read carries the badge too
+            for place in {page.target(k) for k in _details_fields(f)} - {target, None}:
+                if place in badge_targets:
+                    badge_targets[place].append(badge)
     counts = {sev: len(groups[sev]) for sev in SEVERITIES}
     notes = [{"message": nt.get("message") or "", "where": describe_prov(nt.get("prov"))}
              for nt in sub.get("notes") or [] if isinstance(nt, dict)]
+    # What the checker could not read is listed again under 提取说明, linked to its finding.
+    unread = [e for sev in SEVERITIES for e in groups[sev] if e["rule"] == UNREAD_RULE]
 
     status = sub.get("status") if sub.get("status") in STATUS_LABELS else "fail"
     return {
@@ -589,12 +608,32 @@ def build_report_view(sub: dict[str, Any], rules: Rules, run: dict[str, Any]) ->
         "images": images[:MAX_IMAGES],
         "files": files,
         "notes": notes,
+        "unread": unread,
+        "unread_sections": unread_sections,
         "scenario_name": display_value(fields.get("scenario_name")),
         "lead_unit_name": display_value(fields.get("lead_unit_name")),
         "track": display_value(fields.get("track")),
         "direction_text": display_value(fields.get("direction")),
         "run": _report_run_view(run),
     }
+
+
+def _details_fields(finding: dict[str, Any]) -> list[str]:
+    details = finding.get("details") if isinstance(finding.get("details"), dict) else {}
+    keys = details.get("fields") if isinstance(details.get("fields"), list) else []
+    return [k for k in keys if isinstance(k, str)]
+
+
+def _unseen_fields(sub: dict[str, Any]) -> set[str]:
+    """Field keys the checker could not read (its EXTRACTION_INCOMPLETE findings name them): shown as
+    未能读取, never as left blank by the applicant."""
+    out: set[str] = set()
+    for f in sub.get("findings") or []:
+        if isinstance(f, dict) and f.get("rule") == UNREAD_RULE:
+            out.update(_details_fields(f))
+            if isinstance(f.get("field"), str):
+                out.add(f["field"])
+    return out
 
 
 def _redundant(excerpt: Any, message: Any) -> bool:
@@ -715,6 +754,7 @@ def build_index_view(data: dict[str, Any], rules: Rules, names: dict[str, str]) 
             "direction": direction,
             "names": _names_line(sid, unit, scenario),
             "errors": counts.get("error", 0),
+            "reviews": counts.get("review", 0),
             "warnings": counts.get("warning", 0),
             "infos": counts.get("info", 0),
             "rules": rules_here,
@@ -737,7 +777,7 @@ def build_index_view(data: dict[str, Any], rules: Rules, names: dict[str, str]) 
         "total": total,
         "status_cards": [{"status": st, "label": STATUS_LABELS[st], "count": status_counts.get(st, 0),
                           "percent": 100.0 * status_counts.get(st, 0) / total if total else 0.0}
-                         for st in ("pass", "warn", "fail")],
+                         for st in STATUSES],
         "tracks": _bars(tracks, track_order, total),
         "directions": _bars(directions, dir_order, total),
         "frequent": frequent,

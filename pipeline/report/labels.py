@@ -12,6 +12,8 @@ from ..labels import FIELD_LABELS
 
 STATUS_LABELS: dict[str, str] = {"pass": "通过", "warn": "有警告", "review": "待人工核对", "fail": "不通过"}
 STATUS_ORDER: dict[str, int] = {"fail": 0, "review": 1, "warn": 2, "pass": 3}
+# The statuses from best to worst, as the index's cards, the workbook's counts and the CLI list them.
+STATUSES: tuple[str, ...] = ("pass", "warn", "review", "fail")
 SEVERITY_LABELS: dict[str, str] = {"error": "错误", "review": "待核对", "warning": "警告", "info": "提示"}
 SEVERITIES: tuple[str, ...] = ("error", "review", "warning", "info")
 FILE_KIND_LABELS: dict[str, str] = {

@@ -46,6 +46,7 @@ from .labels import (
     ORIGIN_LABELS,
     SEVERITY_LABELS,
     STATUS_LABELS,
+    STATUSES,
     YES_NO,
     display_value,
     scalar_field_keys,
@@ -78,6 +79,8 @@ CELL_STYLE = {  # status / severity key → fill and font; Excel's built-in good
     "pass": {"bg_color": "#C6EFCE", "pattern": 1, "font_color": "#006100", "bold": True},
     "warn": {"bg_color": "#FFEB9C", "pattern": 1, "font_color": "#9C5700", "bold": True},
     "fail": {"bg_color": "#FFC7CE", "pattern": 1, "font_color": "#9C0006", "bold": True},
+    # review (status and severity): lavender, apart from the warning's yellow and the error's red
+    "review": {"bg_color": "#E4DFEC", "pattern": 1, "font_color": "#5B2C9F", "bold": True},
     "info": {"bg_color": "#DDEBF7", "pattern": 1, "font_color": "#1F4E78", "bold": True},
 }
 CELL_STYLE.update(error=CELL_STYLE["fail"], warning=CELL_STYLE["warn"])
@@ -301,9 +304,12 @@ def _summary_columns(data: dict[str, Any], rules: Rules, links: dict[str, str]) 
     cols = [
         Column("提交编号", lambda s: s.get("submission_id"), "申报的编号：批次中的文件夹或压缩包名称；散放文件按内容归组后生成"),
         Column("状态", lambda s: STATUS_LABELS.get(s.get("status"), s.get("status")),
-               "通过：无错误无警告；有警告：无错误但有警告；不通过：至少一个错误", style=lambda s: s.get("status")),
+               "通过：无错误、无待核对、无警告；有警告：无错误、无待核对，但有警告；待人工核对：无错误，但有程序未能读取、需人工核对原件的部分；"
+               "不通过：至少一个错误", style=lambda s: s.get("status")),
         Column("报告", lambda s: links.get(str(s.get("submission_id"))), "该申报的 HTML 检查报告（相对路径，点击打开）", "link"),
         Column("错误数", count("error"), "严重程度为“错误”的问题条数", "number"),
+        Column("待核对数", count("review"), "严重程度为“待核对”的问题条数：程序未能读取（未定位到栏目、OCR 失败或把握不足、"
+               "勾选状态无法识别）、需人工核对原件的部分", "number"),
         Column("警告数", count("warning"), "严重程度为“警告”的问题条数", "number"),
         Column("提示数", count("info"), "严重程度为“提示”的问题条数", "number"),
         Column("来源", lambda s: ORIGIN_LABELS.get(s.get("origin"), s.get("origin")), "文件夹、压缩包或批次顶层的散放文件"),
@@ -397,7 +403,8 @@ def write_xlsx(data: dict[str, Any], out_dir: Path, rules: Rules) -> Path:
         Column("申报状态", lambda r: STATUS_LABELS.get(r[0].get("status"), r[0].get("status")), "所属申报的整体状态",
                style=lambda r: r[0].get("status")),
         Column("级别", lambda r: SEVERITY_LABELS.get(r[1].get("severity"), r[1].get("severity")),
-               "错误：须补正；警告：需人工复核；提示：供参考", style=lambda r: r[1].get("severity")),
+               "错误：须补正；待核对：程序未能读取，需人工核对原件；警告：需人工复核；提示：供参考",
+               style=lambda r: r[1].get("severity")),
         Column("规则", lambda r: r[1].get("rule"), "规则编号（见 pipeline rules 命令或 README 的规则表）"),
         Column("字段", lambda r: r[1].get("field"), "涉及的字段键（如 lead_unit_code、joint_units[1].code）；空白表示整份申报"),
         Column("字段名称", lambda r: field_label(r[1].get("field"), rules) or None, "字段的中文名称"),
@@ -466,7 +473,7 @@ def _run_info(run: dict[str, Any]) -> list[tuple[str, str, Any]]:
         ("运行信息", SECONDS_LABEL, run.get("seconds")),
         ("运行信息", "文件数", run.get("files")),
         ("运行信息", "申报数", run.get("submissions")),
-        *[("运行信息", f"{STATUS_LABELS[k]}（份）", counts.get(k)) for k in ("pass", "warn", "fail")],
+        *[("运行信息", f"{STATUS_LABELS[k]}（份）", counts.get(k)) for k in STATUSES],
     ]
 
 
