@@ -59,7 +59,7 @@ def validate_submission(sub: Submission, rules: Rules, prep: Prepared | None = N
         if wanted:
             for fn in CHECKS[scope]:
                 _run_check(fn, c)
-    gaps.hide_unseen(sub, tuple(s.key for s in rules.sections))
+    gaps.settle(sub, rules)
 
 
 def submission_digest(sub: Submission) -> str:
@@ -185,7 +185,7 @@ def validate_across(submissions: list[Submission], rules: Rules, prep: Prepared 
 def _order(submissions: list[Submission], rules: Rules) -> None:
     keys = tuple(s.key for s in rules.sections)
     for sub in submissions:
-        gaps.hide_unseen(sub, keys)  # batch rules and the suites judge fields too
+        gaps.settle(sub, rules)  # batch rules and the suites judge fields too
         sub.findings = sort_findings(sub.findings, keys)
         sub.compute_status()
 

@@ -12,8 +12,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from ..config import Rules
 from ..model import Evidence, Finding, Gap, Submission
-from .registry import REGISTRY, Context, rule
+from .registry import REGISTRY, Context, Prepared, rule
 
 RULE = "EXTRACTION_INCOMPLETE"
 DOCUMENT_MARKS = ("form", "letter")  # a gap field naming a whole document: everything in it is unseen
@@ -50,6 +51,34 @@ def check_gaps(c: Context) -> Iterator[Finding]:
                     if prov is not None else Evidence())
         yield c.finding(RULE, field, evidence=evidence, part=gap.part, reason=gap.reason,
                         details={"fields": list(gap.fields)})
+
+
+def settle(sub: Submission, rules: Rules) -> None:
+    """After the checks: silence what judges unseen values, and doubt errors on unsure OCR reads."""
+    hide_unseen(sub, tuple(s.key for s in rules.sections))
+    doubt_unsure_reads(sub, rules)
+
+
+def doubt_unsure_reads(sub: Submission, rules: Rules) -> None:
+    """An error about a value OCR read with low confidence may be the OCR's: a review item instead.
+
+    The clause comparison weighs OCR confidence itself (letter_clauses are left to it)."""
+    floor = float(rules.raw.get("ocr", {}).get("min_confidence", 0.9))
+    c = Context(sub, rules, Prepared(rules))
+    out = []
+    for f in sub.findings:
+        prov = c.provenance(f.field) if f.severity == "error" and f.field else None
+        if (prov is None or not prov.ocr or prov.confidence is None or prov.confidence >= floor
+                or _root(f.field or "") == "letter_clauses"):
+            out.append(f)
+            continue
+        label = c.label(f.field or "")
+        out.append(c.finding(
+            RULE, f.field, evidence=f.evidence, part=f"扫描件中的「{label}」",
+            reason=f"文字识别（OCR）置信度仅 {prov.confidence:.2f}，按识别结果会判为“{f.message}”，"
+                   "但这可能是识别错误；请对照原件人工核对",
+            details={"doubted": {"rule": f.rule, "message": f.message}, "confidence": prov.confidence}))
+    sub.findings = out
 
 
 def _root(field: str) -> str:
