@@ -232,7 +232,9 @@ def test_files_and_broken_submission(run):
     for f in broken["files"]:
         assert html.escape(f["path"]) in text
     rules = {f["rule"] for f in broken["findings"]}
-    assert {"FILE_UNREADABLE", "FORM_MISSING"} <= rules
+    # one cause, one finding: the empty 附件1.pdf says the form is missing; the letter never came
+    assert {"FILE_UNREADABLE", "LETTER_MISSING"} <= rules and "FORM_MISSING" not in rules
+    assert "缺少可读取的附件1" in next(f["message"] for f in broken["findings"] if f["rule"] == "FILE_UNREADABLE")
     for rule in rules:
         assert rule in text
     assert "未识别到承诺书内容" in text and "未识别到需求征集表" in text
