@@ -2,6 +2,7 @@
 
     python samples/make_samples.py                       # templates, batch/ and expected.json
     python samples/make_samples.py --expected-only PATH  # only expected.json (no LibreOffice)
+    python samples/make_layout_samples.py                # only the paragraph-layout submissions
 
 The data (units, codes, people, narratives, planted defects) is deterministic; the binary files
 may differ between runs (timestamps, zip and PDF internals), expected.json does not.
@@ -41,11 +42,13 @@ def main(argv: list[str] | None = None) -> int:
         args.expected_only.write_text(text, encoding="utf-8")
         return 0
 
+    import make_layout_samples as layouts  # paragraph-layout forms, made with tests/invariance
     from gen.batch import BatchWriter  # needs LibreOffice and poppler; not for --expected-only
 
     writer = BatchWriter(args.out / "batch", catalogue.SEED)
     writer.templates(args.out / "templates")
-    writer.write(subs)
+    writer.write([s for s in subs if not layouts.is_layout(s)])
+    layouts.write(subs, args.out / "batch")
     (args.out / "expected.json").write_text(text, encoding="utf-8")
     print(f"{len(subs)} submissions written to {args.out / 'batch'}")
     return 0

@@ -1305,6 +1305,240 @@ def s21() -> Submission:
     )
 
 
+# --- forms in paragraph layouts (issue #17): 二、具体内容 as headings and paragraphs ---------------
+# The generator writes their standard table-layout form; samples/make_layout_samples.py re-renders
+# it with tests/invariance/transforms.py (the `layout_*` producers) and writes these submissions.
+def s22() -> Submission:
+    b = Builder("s22")
+    unit, scenario = "上海松湖数智科技有限公司", "G60科创走廊智能制造园区元宇宙运营中心"
+    profile = Profile(
+        highlights=[
+            "建设园区三维数字底座，对园区内28栋厂房、道路管网和能源设施进行高精度建模，并接入实时运行数据。",
+            "建设企业服务元宇宙大厅，入驻企业可在虚拟空间中办理入驻、报修和招聘等事项。",
+            "建设园区能耗与安全孪生监测系统，对重点用能设备和危化品仓库实施全天候监测和预警。",
+        ],
+        track="工业",
+        obj="智能制造产业园区",
+        site="松江区九亭镇",
+        users="园区管理人员和入驻企业员工约9000人",
+        pain="园区设施数据分散、企业服务线下办理效率低、能耗和安全隐患发现不及时",
+        metric="园区综合能耗降低12%，企业服务事项线上办理率达到90%",
+        partners=["上海云枢物联科技有限公司", "上海九亭建筑设计研究院有限公司"],
+        total=2380,
+        months=18,
+        founded=2017,
+        staff=168,
+        rnd_staff=97,
+        patents=19,
+        copyrights=52,
+    )
+    form = b.form(
+        lead_unit_name=unit,
+        lead_unit_code=b.enterprise_code("310117"),
+        scenario_name=scenario,
+        directions=["元宇宙+工业园区"],
+        address="上海市松江区九亭镇涞寅路1299号",
+        leader=b.people.person("总经理", "songhu-dt.com", fax=True),
+        contact=b.people.person("园区数字化部经理", "songhu-dt.com"),
+        unit_natures=["民营企业"],
+        joint_units=[
+            JointUnit("上海云枢物联科技有限公司", "民营企业", "工业物联网与边缘计算", b.enterprise_code("310117")),
+        ],
+        sections=b.sections(
+            unit, profile, NarrativeSpec(windows={"lead_unit_intro": (240, 300)}), short="公司", district="松江区"
+        ),
+        hints_kept={"lead_unit_intro", "scenario_overview"},
+        direction_encoding="glyph",
+        nature_encoding="glyph",
+    )
+    letter = _letter(form, "2023年11月7日", "2023-11-07", "inline", legal_rep="钱松涛")
+    return Submission(
+        id=f"{unit}-{scenario}",
+        description=(
+            "Clean industrial submission whose form is in a paragraph layout: the table holds 一、基本信息 only, "
+            "二、具体内容 follows as bold （一）…（七） headings and body paragraphs (two printed hints left "
+            "under their headings); DOCX letter with an inline seal."
+        ),
+        container="folder",
+        files=_files(
+            (FORM_DOCX, "form", "docx", "layout_t1_docx"), (LETTER_DOCX, "letter", "docx", "letter_docx")
+        ),
+        form=form,
+        letter=letter,
+        rules=[],
+        profile=profile,
+    )
+
+
+def s23() -> Submission:
+    b = Builder("s23")
+    unit, scenario = "上海市华泾医院", "沉浸式临床技能虚拟培训中心"
+    profile = Profile(
+        highlights=[
+            "建设临床技能虚拟培训室，配置力反馈模拟器和VR头显，覆盖穿刺、插管和腔镜等20项基本操作。",
+            "建设标准化虚拟病人库，基于真实病例生成可对话的虚拟病人，用于问诊和临床思维训练。",
+            "建设培训考核评价系统，自动记录学员操作轨迹并给出评分，支撑住院医师规范化培训考核。",
+        ],
+        track="医疗",
+        obj="住院医师和医学生临床技能培训",
+        site="徐汇区华泾镇",
+        users="住院医师、医学生和带教老师",
+        pain="临床操作训练机会少、高风险操作难以反复练习、考核评价主观性强",
+        metric="住院医师技能考核通过率提升至95%以上",
+        partners=["上海瑞影医疗科技有限公司", "上海医模仿真教育科技有限公司"],
+        total=1860,
+        months=15,
+        unit_kind="hospital",
+        founded=1978,
+        staff=1650,
+        rnd_staff=32,
+        patents=41,
+    )
+    form = b.form(
+        lead_unit_name=unit,
+        lead_unit_code=b.uscc("12", "310104"),
+        scenario_name=scenario,
+        directions=["元宇宙+医学教育"],
+        address="上海市徐汇区华泾路1055号",
+        leader=b.people.person("院长", "huajinghospital.org.cn", fax=True),
+        contact=b.people.person("科教科副科长", "huajinghospital.org.cn"),
+        unit_natures=["事业单位"],
+        sections=b.sections(unit, profile, NarrativeSpec(overview_style=1), short="医院", district="徐汇区"),
+        direction_encoding="glyph",
+        nature_encoding="glyph",
+    )
+    letter = _letter(form, "2023年11月2日", "2023-11-02", "floating", legal_rep="沈华清", phone="phone")
+    return Submission(
+        id=f"{unit}-{scenario}",
+        description=(
+            "Clean medical submission from a hospital whose form writes 二、具体内容 as Word `Heading 2` "
+            "headings followed by body paragraphs (the table holds 一、基本信息 only); DOCX letter, floating seal."
+        ),
+        container="folder",
+        files=_files(
+            (FORM_DOCX, "form", "docx", "layout_t2_docx"), (LETTER_DOCX, "letter", "docx", "letter_docx")
+        ),
+        form=form,
+        letter=letter,
+        rules=[],
+        profile=profile,
+    )
+
+
+def s24() -> Submission:
+    b = Builder("s24")
+    unit, scenario = "上海驰训教育科技有限公司", "新能源汽车检修虚拟仿真实训平台"
+    profile = Profile(
+        highlights=[
+            "建设新能源汽车高压系统虚拟拆装实训模块，学生可在虚拟环境中反复练习电池包和电机的拆装与检测。",
+            "建设故障诊断仿真实训系统，内置120种典型故障案例，训练学生的故障排查能力。",
+            "建设实训过程评价系统，记录学生每一步操作并自动生成技能评价报告。",
+        ],
+        track="教育",
+        obj="新能源汽车检修专业实训教学",
+        site="奉贤区",
+        users="合作职业院校汽车类专业学生和企业在职员工",
+        pain="高压部件实训安全风险高、实训设备投入大、故障案例难以复现",
+        metric="实训工位利用率提升50%，学生技能证书通过率提升至92%",
+        partners=["上海申驰新能源汽车服务有限公司", "上海奉贤中等职业技术学校"],
+        total=1420,
+        months=18,
+        founded=2016,
+        staff=142,
+        rnd_staff=88,
+        patents=11,
+        copyrights=63,
+    )
+    form = b.form(
+        lead_unit_name=unit,
+        lead_unit_code=b.enterprise_code("310120"),
+        scenario_name=scenario,
+        directions=["元宇宙+虚拟仿真实训"],
+        address="上海市奉贤区望园路2165号",
+        leader=b.people.person("总经理", "chixun-edu.com", fax=True),
+        contact=b.people.person("职业教育事业部总监", "chixun-edu.com"),
+        unit_natures=["民营企业"],
+        sections=b.sections(unit, profile, NarrativeSpec(overview_style=2), short="公司", district="奉贤区"),
+        hints_kept={"requirement_analysis"},
+        direction_encoding="glyph",
+        nature_encoding="glyph",
+    )
+    letter = _letter(form, "2023年11月13日", "2023-11-13", "inline", legal_rep="陆振华")
+    return Submission(
+        id=f"{unit}-{scenario}",
+        description=(
+            "Clean education submission from a vocational-training company; the form is a legacy .doc (saved by "
+            "LibreOffice) whose 二、具体内容 are numbered headings 一、/1./1、 with the label split over two "
+            "lines (two paragraphs or a line break), one printed hint left in place; DOCX letter, inline seal."
+        ),
+        container="folder",
+        files=_files(
+            ("附件1-需求征集表.doc", "form", "doc", "layout_t3_doc"), (LETTER_DOCX, "letter", "docx", "letter_docx")
+        ),
+        form=form,
+        letter=letter,
+        rules=[],
+        profile=profile,
+    )
+
+
+def s25() -> Submission:
+    b = Builder("s25")
+    unit, scenario = "上海崇明生态文旅发展有限公司", "东滩湿地元宇宙生态研学游"
+    profile = Profile(
+        highlights=[
+            "建设东滩湿地数字孪生底座，融合遥感影像、鸟类监测和水文数据，实时呈现候鸟迁徙和湿地生态变化。",
+            "开发“候鸟之旅”AR研学路线，游客在步道沿线通过手机识别物种并完成生态知识闯关。",
+            "建设湿地生态科普虚拟展馆，以数字人讲解员带领游客线上游览核心保护区。",
+        ],
+        track="文旅",
+        obj="东滩湿地生态旅游线路",
+        site="崇明区东滩",
+        users="中小学研学团队、家庭游客和观鸟爱好者",
+        pain="核心保护区不能对游客开放、生态科普形式单一、淡季客流不足",
+        metric="研学游客年接待量突破20万人次",
+        partners=["上海鸟语数字科技有限公司", "上海城市记忆影像档案馆"],
+        total=1680,
+        months=15,
+        founded=2014,
+        staff=210,
+        rnd_staff=36,
+        patents=6,
+        copyrights=28,
+    )
+    form = b.form(
+        lead_unit_name=unit,
+        lead_unit_code=b.enterprise_code("310151"),
+        scenario_name=scenario,
+        directions=["元宇宙+智慧旅游"],
+        address="上海市崇明区陈家镇东滩大道2088号",
+        leader=b.people.person("董事长", "cmeco-travel.com"),
+        contact=b.people.person("文旅项目部经理", "cmeco-travel.com"),
+        unit_natures=["国有企业"],
+        sections=b.sections(unit, profile, NarrativeSpec(), short="公司", district="崇明区"),
+        direction_encoding="glyph",
+        nature_encoding="glyph",
+    )
+    letter = _letter(form, "2023年11月9日", "2023-11-09", "inline", legal_rep="黄建东")
+    return Submission(
+        id=f"{unit}-{scenario}",
+        description=(
+            "Clean culture/tourism submission, both files PDFs exported by LibreOffice: the form writes each "
+            "section as `已有基础：text…` (label and first line on one line, the rest as paragraphs) after a "
+            "table that holds 一、基本信息 only; the letter carries its seal image."
+        ),
+        container="folder",
+        files=_files(
+            ("附件1-需求征集表.pdf", "form", "pdf", "layout_t5_pdf"),
+            ("附件2-建设承诺书.pdf", "letter", "pdf", "letter_pdf"),
+        ),
+        form=form,
+        letter=letter,
+        rules=[],
+        profile=profile,
+    )
+
+
 BUILDERS: list[Callable[[], Submission]] = [
     s01,
     s02,
@@ -1327,6 +1561,10 @@ BUILDERS: list[Callable[[], Submission]] = [
     s19,
     s20,
     s21,
+    s22,
+    s23,
+    s24,
+    s25,
 ]
 
 
