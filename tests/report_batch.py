@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import io
 import json
-import unittest.mock
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -235,33 +234,8 @@ def build_batch(root: Path) -> Path:
     return batch
 
 
-# The submission whose sections cannot be told apart, and what its EXTRACTION_INCOMPLETE says.
+# The submission whose sections cannot be told apart (its EXTRACTION_INCOMPLETE comes from the extractor).
 UNREAD_ID = "E-栏目未定位"
-UNREAD_PART = "需求征集表「二、具体内容」"
-UNREAD_REASON = "未找到各栏目的标题，七个栏目的内容无法区分；请对照原件核对各栏目的内容与字数"
-
-
-def sections_unlocated(rules):
-    """assemble.unread_everywhere, plus a stand-in for the gap the extractor is to report (issue #17)
-    for a form whose 二、具体内容 has no recognisable headings: every section blank. Once the extractor
-    reports such a gap itself, the stand-in adds nothing."""
-    from pipeline import assemble
-    from pipeline.model import Gap, Provenance
-
-    real = assemble.unread_everywhere
-    keys = tuple(s.key for s in rules.sections)
-
-    def unread_everywhere(documents):
-        gaps = real(documents)
-        forms = [d for d in documents if d.kind == "form"]
-        if forms and not any(set(keys) & set(g.fields) for g in gaps) and all(
-                not any((d.fields.get("sections") or {}).values()) for d in forms):
-            prov = forms[0].provenance.get("lead_unit_name")
-            gaps.append(Gap(part=UNREAD_PART, reason=UNREAD_REASON, fields=keys,
-                            prov=Provenance(file=prov.file) if prov is not None else None))
-        return gaps
-
-    return unread_everywhere
 
 
 _RUNS: dict[str, tuple[dict[str, Any], Path]] = {}
@@ -278,7 +252,6 @@ def report_run(tmp_path_factory) -> tuple[dict[str, Any], Path]:
         batch = build_batch(root)
         rules = load_rules()
         out = root / "out"
-        with unittest.mock.patch("pipeline.assemble.unread_everywhere", sections_unlocated(rules)):
-            write_outputs(run_batch(batch, rules, RunOptions(workers=1)), out, rules)
+        write_outputs(run_batch(batch, rules, RunOptions(workers=1)), out, rules)
         _RUNS["run"] = (json.loads((out / "results.json").read_text("utf-8")), out)
     return _RUNS["run"]
