@@ -39,10 +39,10 @@ from .assemble import assemble
 from .cache import HashMemo, ResultCache, cache_context, code_fingerprint
 from .config import Rules
 from .discover import Discoverer, InputFile
-from .extract import ExtractOptions, detect_format, extension_of, extract_file, sha256_of, sniff_format
+from .extract import ExtractOptions, detect_format, extension_of, extract_file, sha256_of
 from .model import BatchResult, FileProblem, FileResult, SourceFile, to_jsonable
 from .republish import Republish, batch_key
-from .safety import Limits, check_ooxml, check_size
+from .safety import Limits, check_size
 from .workers import IsolatedPool, Outcome, PoolError
 
 # Problems that depend on the machine (its load, its free memory), not on the file: never cached.
@@ -116,11 +116,6 @@ def extract_task(task: ExtractTask, rules: Rules, options: ExtractOptions) -> Fi
     try:
         if not task.sha256:  # not hashed by the parent (nothing could come from its cache)
             task = dataclasses.replace(task, sha256=sha256_of(path))
-        problem = None
-        if sniff_format(path) == "zip":
-            problem = check_ooxml(path, options.limits)
-        if problem is not None:
-            return refused_result(task, problem)
         return extract_file(path, task.display, rules, options, sha256=task.sha256)
     finally:
         if tmp_copy:

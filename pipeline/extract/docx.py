@@ -1,24 +1,32 @@
-"""DOCX backend: the OOXML of word/document.xml → a `Layout` of blocks in reading order.
+"""DOCX backend: a Word document → a `Layout` of blocks in reading order.
 
-We walk the XML with lxml ourselves instead of going through python-docx objects, because what
-matters here is exactly what python-docx hides: `<w:sym>` runs, content-control and legacy
-form-field checkboxes, text boxes, fields, and merged cells (python-docx repeats a merged cell at
-every grid position). One parse per file; every checkbox leaves this module as ☑ or ☐.
+python-docx opens the package: parts, relationships, the styles part and the image parts. The body
+is then walked on python-docx's own lxml tree (`Document.element`), because what matters here is
+exactly what its paragraph and table objects hide: `<w:sym>` runs, content-control and legacy
+form-field checkboxes, text boxes, fields, tracked changes, and merged cells (python-docx repeats a
+merged cell at every grid position). Every checkbox leaves this module as ☑ or ☐.
+
+A Strict Open XML document (ISO/IEC 29500 Strict) names the same elements and relationship types
+in other namespaces, which python-docx does not know: its XML parts are renamed to the
+transitional namespaces in memory before python-docx opens them.
 """
 
 from __future__ import annotations
 
 import io
-import posixpath
 import re
 import zipfile
 import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import docx
+from docx.enum.style import WD_STYLE_TYPE
+from docx.opc.exceptions import PackageNotFoundError
 from lxml import etree
 
 from ..model import Block, ImageInfo, Layout, Note, Provenance
+from ..safety import check_ooxml
 from . import checkbox
 
 W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
@@ -28,10 +36,7 @@ A_NS = "http://schemas.openxmlformats.org/drawingml/2006/main"
 R_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 V_NS = "urn:schemas-microsoft-com:vml"
 M_NS = "http://schemas.openxmlformats.org/officeDocument/2006/math"
-PKG_REL_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
-OFFICE_DOC_REL = "/officeDocument"  # relationship types end alike in both conformance classes
 IMAGE_REL = "/image"
-STYLES_REL = "/styles"
 # ISO/IEC 29500 Strict (Word's "Strict Open XML Document") names the same elements and attributes
 # in its own namespaces; a Strict main part is renamed to the transitional ones and read as usual.
 STRICT_NAMESPACES = {
@@ -42,6 +47,10 @@ STRICT_NAMESPACES = {
         "http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing",
     "http://purl.oclc.org/ooxml/drawingml/picture": "http://schemas.openxmlformats.org/drawingml/2006/picture",
     "http://purl.oclc.org/ooxml/officeDocument/math": M_NS,
+}
+# Relationship types (in .rels parts) of Strict packages, by their transitional names.
+STRICT_RELATIONSHIPS = {
+    "http://purl.oclc.org/ooxml/officeDocument/relationships/": "http://schemas.openxmlformats.org/officeDocument/2006/relationships/",
 }
 
 
@@ -56,7 +65,6 @@ FLD_CHAR, INSTR_TEXT, FLD_SIMPLE, FF_DATA = _w("fldChar"), _w("instrText"), _w("
 DRAWING, PICT, OBJECT = _w("drawing"), _w("pict"), _w("object")
 RPR, RFONTS, TC_PR, TR_PR = _w("rPr"), _w("rFonts"), _w("tcPr"), _w("trPr")
 PPR, PSTYLE, OUTLINE_LVL, BOLD = _w("pPr"), _w("pStyle"), _w("outlineLvl"), _w("b")
-STYLE, STYLE_ID, STYLE_TYPE, STYLE_NAME, BASED_ON = _w("style"), _w("styleId"), _w("type"), _w("name"), _w("basedOn")
 NO_BREAK_HYPHEN = _w("noBreakHyphen")
 ALT_CONTENT, MC_CHOICE, MC_FALLBACK = f"{{{MC_NS}}}AlternateContent", f"{{{MC_NS}}}Choice", f"{{{MC_NS}}}Fallback"
 TXBX_CONTENT = _w("txbxContent")
@@ -80,9 +88,6 @@ SKIPPED = frozenset(_w(t) for t in ("del", "moveFrom", "pPr", "rPr", "proofErr",
 _HEADING_NAME = re.compile(r"^(?:heading|标题)\s*([1-9])$", re.IGNORECASE)
 _FALSE = frozenset({"0", "false", "off"})
 
-# Safe parsing of untrusted XML: no entities, no network, no huge trees.
-_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False, remove_comments=True,
-                          remove_pis=True, load_dtd=False)
 # Images bigger than this (pixels) are not decoded for the seal check.
 _MAX_IMAGE_PIXELS = 40_000_000
 # Red share is measured on a copy no larger than this (px): a DOCX seal is a picture of the stamp.
@@ -91,128 +96,70 @@ _RATIO_SIDE = 256
 _THUMB_MIN_RED = 0.01
 
 
-def parse_xml(data: bytes) -> etree._Element:
-    """Parse one XML part with the hardened parser (shared with other OOXML readers)."""
-    return etree.fromstring(data, _PARSER)
-
-
 def read_docx(path: Path, display: str, options) -> Layout:
-    """Read a .docx file; raises ExtractionError for files that are not readable Word documents."""
+    """Read a .docx file; raises ExtractionError for files that are not readable Word documents.
+
+    The package's part count, sizes and DTDs are checked first (`safety.check_ooxml`): python-docx
+    reads every part into memory."""
     from . import ExtractionError
 
+    problem = check_ooxml(path, options.limits)
+    if problem is not None:
+        raise ExtractionError(problem.rule, problem.reason)
     try:
-        zf = zipfile.ZipFile(path)
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, ValueError) as exc:
+        with zipfile.ZipFile(path) as zf:
+            source = _transitional_copy(zf) if _is_strict(zf) else str(path)
+        document = docx.Document(source)
+        body = document.element.body
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, zlib.error) as exc:
         raise ExtractionError("FILE_UNREADABLE", f"文件已损坏或不完整，无法作为 Word 文档（DOCX）打开（{type(exc).__name__}）") from exc
-    with zf:
-        try:
-            return _read_package(zf, display, options, fmt="docx")
-        except ExtractionError:
-            raise
-        except (zipfile.BadZipFile, zlib.error, EOFError, KeyError) as exc:
-            raise ExtractionError("FILE_UNREADABLE", f"文件已损坏或不完整，DOCX 内部数据无法解压（{type(exc).__name__}）") from exc
-        except etree.XMLSyntaxError as exc:
-            raise ExtractionError("FILE_UNREADABLE", f"DOCX 内部 XML 损坏，无法解析：{str(exc)[:120]}") from exc
-
-
-def _main_part(zf: zipfile.ZipFile) -> str | None:
-    names = set(zf.namelist())
-    if "_rels/.rels" in names:
-        try:
-            root = parse_xml(zf.read("_rels/.rels"))
-            for rel in root.iter(f"{{{PKG_REL_NS}}}Relationship"):
-                if rel.get("Type", "").endswith(OFFICE_DOC_REL):
-                    target = rel.get("Target", "").lstrip("/")
-                    if target in names:
-                        return target
-        except etree.XMLSyntaxError:
-            pass
-    return "word/document.xml" if "word/document.xml" in names else None
-
-
-def _read_package(zf: zipfile.ZipFile, display: str, options, fmt: str) -> Layout:
-    from . import ExtractionError
-
-    part = _main_part(zf)
-    if part is None:
-        raise ExtractionError("FILE_UNREADABLE", "压缩包中没有 word/document.xml，不是 Word 文档（DOCX）")
-    limit = options.limits.max_docx_part_mb * 2**20
-    info = zf.getinfo(part)
-    if info.file_size > limit:
-        raise ExtractionError(
-            "FILE_UNREADABLE", f"DOCX 正文部分解压后 {info.file_size / 2**20:.0f} MB，超过上限 {options.limits.max_docx_part_mb} MB，未读取")
-    root = parse_xml(zf.read(part))
-    if etree.QName(root).namespace in STRICT_NAMESPACES:
-        _to_transitional(root)
-    body = root.find(_w("body"))
+    except (PackageNotFoundError, KeyError) as exc:
+        raise ExtractionError("FILE_UNREADABLE", "压缩包中没有 Word 正文部分（word/document.xml），不是 Word 文档（DOCX）") from exc
+    except ValueError as exc:  # python-docx: the main part is a spreadsheet, a presentation, …
+        raise ExtractionError("FILE_UNREADABLE", "压缩包的主体不是 Word 文档（可能是 Excel 或 PowerPoint 文件）") from exc
+    except etree.XMLSyntaxError as exc:
+        raise ExtractionError("FILE_UNREADABLE", f"DOCX 内部 XML 损坏，无法解析：{str(exc)[:120]}") from exc
     if body is None:
         raise ExtractionError("FILE_UNREADABLE", "DOCX 正文缺少 w:body，无法读取")
-    walker = _Walker(display, _Package(zf, part, limit, options.seal))
+    walker = _Walker(display, _Package(document, options.limits.max_docx_part_mb * 2**20, options.seal))
     walker.body(body)
     # Pages stay unknown: a DOCX is not paginated until rendered (docProps/app.xml is often stale).
-    return Layout(file=display, format=fmt, pages=None, blocks=walker.blocks, images=walker.images, notes=walker.notes)
+    return Layout(file=display, format="docx", pages=None, blocks=walker.blocks, images=walker.images, notes=walker.notes)
 
 
-def _to_transitional(root: etree._Element) -> None:
-    """Rename a Strict part's elements and attributes to their transitional namespaces, in place."""
-    def renamed(name: str) -> str:
-        if name.startswith("{"):
-            ns, _, local = name[1:].partition("}")
-            if ns in STRICT_NAMESPACES:
-                return f"{{{STRICT_NAMESPACES[ns]}}}{local}"
-        return name
+def _is_strict(zf: zipfile.ZipFile) -> bool:
+    try:
+        rels = zf.read("_rels/.rels")
+    except KeyError:
+        return False
+    return any(ns.encode() in rels for ns in STRICT_RELATIONSHIPS)
 
-    for el in root.iter(etree.Element):
-        el.tag = renamed(el.tag)
-        for name in [a for a in el.attrib if renamed(a) != a]:
-            el.attrib[renamed(name)] = el.attrib.pop(name)
+
+def _transitional_copy(zf: zipfile.ZipFile) -> io.BytesIO:
+    """The package with its XML parts' Strict namespaces and relationship types renamed."""
+    renames = [(a.encode(), b.encode()) for a, b in (*STRICT_NAMESPACES.items(), *STRICT_RELATIONSHIPS.items())]
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in zf.infolist():
+            data = zf.read(info)
+            if info.filename.lower().endswith((".xml", ".rels")):
+                for a, b in renames:
+                    data = data.replace(a, b)
+            dst.writestr(info.filename, data)
+    out.seek(0)
+    return out
 
 
 class _Package:
-    """Relationships and image parts of the main document, read on demand and only once."""
+    """The main part's images and paragraph styles, through python-docx, each read only once."""
 
-    def __init__(self, zf: zipfile.ZipFile, part: str, limit: int, seal: tuple[float, int] | None):
-        self.zf = zf
+    def __init__(self, document, limit: int, seal: tuple[float, int] | None):
+        self.document = document
+        self.part = document.part
         self.limit = limit
         self.seal = seal
-        self.base = posixpath.dirname(part)
-        self._rels: dict[str, str] | None = None
-        self._rels_part = posixpath.join(self.base, "_rels", posixpath.basename(part) + ".rels")
         self._images: dict[str, tuple[int, int, float, bool, str | None] | None] = {}
-        self._styles_part: str | None = None
         self._styles: dict[str, tuple[int | None, bool]] | None = None
-
-    def rels(self) -> dict[str, str]:
-        if self._rels is None:
-            self._rels = {}
-            try:
-                root = parse_xml(self.zf.read(self._rels_part))
-            except (KeyError, etree.XMLSyntaxError):
-                return self._rels
-            for rel in root.iter(f"{{{PKG_REL_NS}}}Relationship"):
-                rtype = rel.get("Type", "")
-                if rel.get("TargetMode") == "External" or not rtype.endswith((IMAGE_REL, STYLES_REL)):
-                    continue
-                target = rel.get("Target", "")
-                name = target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join(self.base, target))
-                if rtype.endswith(STYLES_REL):
-                    self._styles_part = name
-                else:
-                    self._rels[rel.get("Id", "")] = name
-        return self._rels
-
-    def styles(self) -> dict[str, tuple[int | None, bool]]:
-        """Paragraph style id → (outline level or None, bold), resolved along `basedOn`."""
-        if self._styles is None:
-            self.rels()
-            self._styles = {}
-            name = self._styles_part or posixpath.join(self.base, "styles.xml")
-            try:
-                if self.zf.getinfo(name).file_size <= self.limit:
-                    self._styles = _paragraph_styles(parse_xml(self.zf.read(name)))
-            except (KeyError, etree.XMLSyntaxError):
-                pass
-        return self._styles
 
     def image(self, rid: str) -> tuple[int, int, float, bool, str | None] | None:
         """(width, height, red share, looks like a seal, thumbnail) of an image part, or None.
@@ -220,27 +167,31 @@ class _Package:
         In a DOCX the seal is its own picture, so the whole picture's red share and size decide
         ([seal] min_red_ratio, min_size_px); no search for a stamp inside a page is needed.
         """
-        name = self.rels().get(rid)
-        if name is None:
+        rel = self.part.rels.get(rid)
+        if rel is None or rel.is_external or not rel.reltype.endswith(IMAGE_REL):
             return None
+        target = rel.target_part
+        name = str(target.partname)
         if name not in self._images:
-            self._images[name] = self._analyse(name)
+            self._images[name] = self._analyse(target.blob)
         return self._images[name]
 
-    def _analyse(self, name: str) -> tuple[int, int, float, bool, str | None] | None:
+    def styles(self) -> dict[str, tuple[int | None, bool]]:
+        """Paragraph style id → (outline level or None, bold), resolved along `basedOn`."""
+        if self._styles is None:
+            self._styles = _paragraph_styles(self.document.styles)
+        return self._styles
+
+    def _analyse(self, blob: bytes) -> tuple[int, int, float, bool, str | None] | None:
         import numpy as np
         from PIL import Image
 
         from .seal import red_mask, to_rgb
 
-        try:
-            info = self.zf.getinfo(name)
-        except KeyError:
-            return None
-        if info.file_size > self.limit:
+        if len(blob) > self.limit:
             return None
         try:
-            img = Image.open(io.BytesIO(self.zf.read(name)))
+            img = Image.open(io.BytesIO(blob))
             width, height = img.size
         except Exception:  # noqa: BLE001 - not a picture format Pillow knows: the document is still readable
             return None
@@ -259,31 +210,25 @@ class _Package:
         return width, height, ratio, seal, thumb
 
 
-def _paragraph_styles(root: etree._Element) -> dict[str, tuple[int | None, bool]]:
-    """(outline level, bold) of every paragraph style, inherited through `basedOn` (cycles cut)."""
-    own: dict[str, tuple[int | None, bool | None, str | None]] = {}
-    for st in root.iter(STYLE):
-        if st.get(STYLE_TYPE, "paragraph") != "paragraph":
-            continue
-        sid = st.get(STYLE_ID)
-        if not sid:
-            continue
-        ppr, rpr, name_el, based = _first_children(st, (PPR, RPR, STYLE_NAME, BASED_ON))
-        level = _outline_level(ppr)
-        if level is None and name_el is not None:
-            m = _HEADING_NAME.match((name_el.get(W_VAL) or "").strip())
-            level = int(m.group(1)) - 1 if m else None
-        own[sid] = (level, _bold(rpr), based.get(W_VAL) if based is not None else None)
+def _paragraph_styles(styles) -> dict[str, tuple[int | None, bool]]:
+    """(outline level, bold) of every paragraph style, inherited through its base styles (python-docx
+    `Styles`; the outline level, which python-docx does not expose, from the style's w:pPr)."""
     out: dict[str, tuple[int | None, bool]] = {}
-    for sid in own:
-        level, bold, seen, cur = None, None, set(), sid
-        while cur in own and cur not in seen:
-            seen.add(cur)
-            lv, b, parent = own[cur]
-            level = lv if level is None else level
-            bold = b if bold is None else bold
-            cur = parent
-        out[sid] = (level if level is not None and level < 9 else None, bool(bold))
+    for style in styles:
+        if style.type != WD_STYLE_TYPE.PARAGRAPH or not style.style_id:
+            continue
+        level, bold, seen, cur = None, None, set(), style
+        while cur is not None and cur.style_id not in seen:
+            seen.add(cur.style_id)
+            if level is None:
+                level = _outline_level(cur.element.pPr)
+            if level is None:
+                m = _HEADING_NAME.match((cur.name or "").strip())
+                level = int(m.group(1)) - 1 if m else None
+            if bold is None:
+                bold = cur.font.bold
+            cur = cur.base_style
+        out[style.style_id] = (level if level is not None and level < 9 else None, bool(bold))
     return out
 
 
