@@ -30,16 +30,19 @@ from tests.invariance.transforms import DESCRIPTIONS, TRANSFORMS  # noqa: E402
 def _variants(forms, sources, keep: Path | None, tmp: Path) -> dict:
     if keep is None:
         return build_all(forms, sources, tmp / "variants")
-    index = keep / "index.tsv"
+    index = keep / "index.tsv"  # submission id, path, transform, variant: reused when all still exist
+    number = {(sid, path): n for n, (sid, path, _fmt) in enumerate(forms)}
     if index.exists():
         out = {}
         for line in index.read_text("utf-8").splitlines():
-            n, tid, path = line.split("\t")
-            out[(int(n), tid)] = Path(path)
-        if all(p.exists() for p in out.values()):
+            sid, path, tid, variant = line.split("\t")
+            if (sid, path) in number:
+                out[(number[(sid, path)], tid)] = Path(variant)
+        if {n for n, _ in out} == set(number.values()) and all(p.exists() for p in out.values()):
             return out
     out = build_all(forms, sources, keep)
-    index.write_text("".join(f"{n}\t{tid}\t{p}\n" for (n, tid), p in sorted(out.items())), "utf-8")
+    index.write_text("".join(f"{forms[n][0]}\t{forms[n][1]}\t{tid}\t{p}\n" for (n, tid), p in sorted(out.items())),
+                     "utf-8")
     return out
 
 

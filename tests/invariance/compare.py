@@ -70,10 +70,17 @@ def _clean(text: str | None, file_name: str) -> str:
     return re.sub(r"\s+", "", text)
 
 
+# What a finding says about a lying extension (one cause, one finding: an unreadable file's error
+# names it too); it belongs with FILE_TYPE_MISMATCH, not with the content.
+EXTENSION_NOTE = re.compile(r"（扩展名为[^）]*）")
+
+
 def finding_keys(sub: Submission, file_name: str) -> Counter:
-    """(rule, severity, field, message, excerpt) of every finding, file names and whitespace left out."""
+    """(rule, severity, field, message, excerpt) of every finding, file names, notes on the
+    extension and whitespace left out."""
     return Counter(
-        (f.rule, f.severity, f.field or "", _clean(f.message, file_name), _clean(f.evidence.excerpt, file_name))
+        (f.rule, f.severity, f.field or "", EXTENSION_NOTE.sub("", _clean(f.message, file_name)),
+         _clean(f.evidence.excerpt, file_name))
         for f in sub.findings
     )
 

@@ -11,7 +11,8 @@ sample generator (samples/gen): this is an independent tool.
     T4  the printed hints moved into the label cells (table kept)
     T5  label and first line on one paragraph (`已有基础：text…`), the other lines after it
     T6  DOCX → .doc → DOCX through LibreOffice (the .doc is a variant too)
-    T7  T1–T6 (and the untouched form) exported to PDF through LibreOffice
+    T7  T1–T6 (and the untouched form) exported to PDF through LibreOffice, Wingdings boxes first
+        written as the Unicode glyphs they show (LibreOffice 7.4 draws them wrongly, see below)
     T8  tracked changes (a w:ins that is content, a w:del that is not) and a comment
     T9  the file under the other extension (.docx named .pdf, .pdf named .docx, .doc named .pdf)
 
@@ -428,6 +429,36 @@ def soffice_convert(pairs: list[tuple[Path, Path]], fmt: str) -> None:
             shutil.move(made, target)
 
 
+# Wingdings box characters (w:sym code or the character a converted run holds) → the Unicode glyph
+WINGDINGS_BOXES = {"F0FE": "☑", "F0A8": "□", "F078": "☒", "00FE": "☑", "00A8": "□", "0078": "☒"}
+
+
+def unicode_checkboxes(src: Path, dst: Path) -> Path:
+    """The form with its Wingdings boxes (`w:sym`, or Wingdings runs holding F0FE/F0A8/F078 or þ/¨/x)
+    written as the Unicode glyphs they show (☑ □ ☒): LibreOffice 7.4's PDF export draws the
+    Wingdings boxes of one paragraph all with the first box's character, so a ticked 单位性质 box
+    came out unticked (seen on every sample whose natures are <w:sym> boxes)."""
+    doc = Document(str(src))
+    body = doc.element.body
+    for sym in list(body.iter(qn("w:sym"))):
+        glyph = WINGDINGS_BOXES.get((sym.get(qn("w:char")) or "").upper())
+        if glyph and "wingdings" in (sym.get(qn("w:font")) or "").lower():
+            t = OxmlElement("w:t")
+            t.text = glyph
+            sym.addprevious(t)
+            sym.getparent().remove(sym)
+    for run in body.iter(qn("w:r")):
+        fonts = run.find(f"{qn('w:rPr')}/{qn('w:rFonts')}")
+        if fonts is None or "wingdings" not in (fonts.get(qn("w:ascii")) or "").lower():
+            continue
+        for t in run.findall(qn("w:t")):
+            text = t.text or ""
+            if text and all(f"{ord(ch) & 0xFFFF:04X}" in WINGDINGS_BOXES for ch in text):
+                t.text = "".join(WINGDINGS_BOXES[f"{ord(ch):04X}"] for ch in text)
+                fonts.getparent().remove(fonts)
+    return _save(doc, dst)
+
+
 def to_doc(pairs: list[tuple[Path, Path]]) -> None:
     """DOCX → .doc. Through ODT: LibreOffice 7.4 writing .doc straight from these DOCX files flattens
     the table and runs neighbouring cells together (label and value in one paragraph)."""
@@ -458,10 +489,11 @@ def t7_pdf(base: Transform | None) -> Transform:
     def transform(src: Path, out_dir: Path) -> Path:
         made = base(src, out_dir / "base") if base else src
         target = _target(src, out_dir, ".pdf")
-        soffice_convert([(made, target)], "pdf")
+        soffice_convert([(unicode_checkboxes(made, out_dir / "boxes" / made.name), target)], "pdf")
         return target
 
-    transform.__doc__ = f"T7: {(base.__doc__ or '').split(':')[0] if base else 'the form'} exported to PDF"
+    what = (base.__doc__ or "").split(":")[0] if base else "the form"
+    transform.__doc__ = f"T7: {what} exported to PDF by LibreOffice (Wingdings boxes as Unicode glyphs)"
     return transform
 
 
@@ -533,7 +565,8 @@ def make_variants(forms: list[Path], out_dir: Path, ids: list[str] | None = None
         for b in PDF_BASES:
             made = src if b == "T0" else out.get((i, b))
             if f"T7-{b}" in wanted and made is not None:
-                out[(i, f"T7-{b}")] = _target(src, out_dir / f"{i:02d}" / f"T7-{b}", ".pdf")
-                pdfs.append((made, out[(i, f"T7-{b}")]))
+                where = out_dir / f"{i:02d}" / f"T7-{b}"
+                out[(i, f"T7-{b}")] = _target(src, where, ".pdf")
+                pdfs.append((unicode_checkboxes(made, where / "boxes" / made.name), out[(i, f"T7-{b}")]))
     soffice_convert(pdfs, "pdf")
     return {k: v for k, v in out.items() if k[1] in wanted}
