@@ -67,7 +67,8 @@ class Block:
 
     A table cell (a merged cell is one block), a paragraph, or an OCR/PDF text line. Checkboxes
     are already decoded by the format backend into the canonical glyphs ☑ (checked) and ☐
-    (unchecked), placed where the box stood, so the shared field logic never sees encodings.
+    (unchecked), or ⍰ where a scanned box cannot be called either way, placed where the box stood,
+    so the shared field logic never sees encodings.
     """
 
     text: str
@@ -78,6 +79,9 @@ class Block:
     col_span: int = 1
     heading: HeadingKind | None = None
     outline_level: int | None = None  # 0 for Heading 1 / outline level 1, when `heading == "style"`
+    # OCR only: the recognised lines the text was joined from, as (end offset in `text`, confidence),
+    # so a reader can weigh each character by its own line's confidence and see where lines meet.
+    ocr_lines: tuple[tuple[int, float], ...] = ()
 
 
 @dataclass

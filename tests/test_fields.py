@@ -278,7 +278,7 @@ def _letter_blocks(clauses, numbering="{n}.", date="2023年11月10日", intro_na
 @pytest.mark.parametrize("numbering", ["{n}.", "{n}、", "（{n}）", "({n})", "{n}．", "{n}. "])
 def test_letter_clause_numbering(rules, numbering):
     clauses = rules.raw["letter"]["clauses"]
-    fields, prov, _, looks = read_letter(_letter_blocks(clauses, numbering), rules, [])
+    fields, prov, _, looks, _ = read_letter(_letter_blocks(clauses, numbering), rules, [])
     assert looks and fields["letter_clauses"] == clauses
     assert prov["letter_clauses[5]"].paragraph == 8
 
@@ -294,7 +294,7 @@ def test_letter_full_width_numbers(rules):
 
 def test_letter_fields(rules):
     seal = ImageInfo(Provenance(F, paragraph=12), 160, 160, 0.2, looks_like_seal=True)
-    fields, prov, _, _ = read_letter(_letter_blocks(rules.raw["letter"]["clauses"]), rules, [seal])
+    fields, prov, _, _, _ = read_letter(_letter_blocks(rules.raw["letter"]["clauses"]), rules, [seal])
     assert fields["letter_scenario_name"] == "汽车总装产线平台"
     assert fields["letter_contact"] == "李晓梅" and fields["letter_contact_phone"] == "13987654321"
     assert fields["letter_date"] == "2023-11-10" and fields["letter_has_seal"] is True
@@ -310,7 +310,7 @@ def test_letter_lines_wrapped_like_a_pdf(rules):
         blocks += [line(text[:20], 1, y), line(text[20:], 1, y + 12)]
         y += 30
     blocks += [line("联系人：", 1, y), line("2023年  月   日", 1, y + 20)]
-    fields, _, _, looks = read_letter(blocks, rules, [])
+    fields, _, _, looks, _ = read_letter(blocks, rules, [])
     assert looks and fields["letter_clauses"] == clauses
     assert fields["letter_scenario_name"] == "汽车总装产线平台"
     assert fields["letter_contact"] is None and fields["letter_date"] is None and fields["letter_has_seal"] is False

@@ -2,7 +2,8 @@
 
 Shared by every format backend (DOCX runs, `<w:sym>`, PDF chars with their font name). The
 knowledge is in the tables below, one row per glyph or symbol-font code point, so a new encoding
-is one more row. The shared field logic downstream only ever sees ☑ and ☐.
+is one more row. The shared field logic downstream only ever sees ☑ and ☐, and ⍰ (UNSURE) where a
+scan's box could not be called either way.
 """
 
 from __future__ import annotations
@@ -12,6 +13,9 @@ from functools import lru_cache
 
 CHECKED = "☑"
 UNCHECKED = "☐"
+# A box a backend saw but could not call (a scan's faint or partial mark): neither ticked nor not, so
+# the option reads as one whose state is unknown (the form reader reports it, never as unticked).
+UNSURE = "⍰"
 TICK = "√"  # a bare tick mark; becomes ☑ next to a box or in a block that has boxes
 
 # Unicode glyphs as typed or pasted by applicants (and as PDF text layers give them).

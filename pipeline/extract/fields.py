@@ -95,7 +95,7 @@ def documents_from_layout(layout: Layout, rules: Rules) -> list[ExtractedDocumen
         if kind == "form":
             fields, prov, notes, found, gaps = read_form(part, rules, only_if_found=not titled)
         else:
-            fields, prov, notes, found = read_letter(part, rules, images, only_if_found=not titled)
+            fields, prov, notes, found, gaps = read_letter(part, rules, images, only_if_found=not titled)
         if not (titled or found):
             continue
         if not titled:

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import NamedTuple
 
+from .. import clauses as clausematch
 from ..config import Rules
-from ..model import Block, ImageInfo, Note, Provenance
+from ..model import Block, Gap, ImageInfo, Note, Provenance
 from .labels import label_index
 from .text import clean_value
 
@@ -30,15 +33,96 @@ _DATE = re.compile(
     rf"(?P<y>[0-9０-９〇零○ＯO一二三四五六七八九]{{4}})\s*年\s*(?P<m>[{_NUM}]{{1,3}})\s*月\s*(?P<d>[{_NUM}]{{1,4}})\s*[日号]")
 
 
+# Unnumbered OCR text counts as part of a clause when this share of it is found in that clause.
+_PIECE_COVERAGE = 0.6
+_SENTENCE_END = ("。", ".", "．")
+
+
 @dataclass
 class _Line:
     text: str
     prov: Provenance
     kind: str
+    confs: list[float] | None = None  # OCR: one confidence per character (its recognised line's)
+    breaks: list[int] = field(default_factory=list)  # OCR: offsets where two recognised lines meet
 
 
 def _lines(blocks: list[Block]) -> list[_Line]:
-    return [_Line(t, b.prov, b.kind) for b in blocks for t in b.text.split("\n")]
+    out = []
+    for b in blocks:
+        confs: list[float] | None = None
+        breaks: list[int] = []
+        if b.ocr_lines:
+            confs, start = [], 0
+            for end, conf in b.ocr_lines:
+                confs.extend([conf] * max(0, end - start))
+                start = max(start, end)
+            confs.extend([b.ocr_lines[-1][1]] * (len(b.text) - len(confs)))
+            breaks = [end for end, _ in b.ocr_lines[:-1]]
+        elif b.prov.ocr and b.prov.confidence is not None:
+            confs = [b.prov.confidence] * len(b.text)
+        pos = 0
+        for t in b.text.split("\n"):
+            end = pos + len(t)
+            out.append(_Line(t, b.prov, b.kind, confs[pos:end] if confs is not None else None,
+                             [k - pos for k in breaks if pos < k < end]))
+            pos = end + 1
+    return out
+
+
+@dataclass
+class _Clause:
+    """A clause as read: its text and, for a scan, per-character confidences and unseen edges."""
+
+    number: int
+    text: str
+    prov: Provenance
+    confs: list[float] | None
+    breaks: list[int]
+    head_seen: bool = True
+
+    @classmethod
+    def of(cls, number: int, ln: _Line, start: int, head_seen: bool = True) -> _Clause:
+        text = ln.text[start:]
+        lead = len(text) - len(text.lstrip())
+        text = text.strip()
+        a = start + lead
+        confs = ln.confs[a: a + len(text)] if ln.confs is not None else None
+        return cls(number, text, ln.prov, confs, [k - a for k in ln.breaks if a < k < a + len(text)], head_seen)
+
+    def extend(self, ln: _Line) -> None:
+        text = ln.text.strip()
+        a = len(ln.text) - len(ln.text.lstrip())
+        if self.confs is not None or ln.confs is not None:
+            mine = self.confs if self.confs is not None else [1.0] * len(self.text)
+            theirs = ln.confs[a: a + len(text)] if ln.confs is not None else [1.0] * len(text)
+            self.confs = mine + theirs
+        if ln.prov.ocr:
+            self.breaks.append(len(self.text))
+        self.breaks.extend(len(self.text) + k - a for k in ln.breaks if a < k < a + len(text))
+        self.text += text
+
+    @property
+    def ended(self) -> bool:
+        return self.text.rstrip().endswith(_SENTENCE_END)
+
+    def read(self) -> clausematch.ReadClause:
+        return clausematch.ReadClause(self.text, self.confs, tuple(self.breaks), self.head_seen,
+                                      self.confs is None or self.ended, self.number)
+
+    def provenance(self) -> Provenance:
+        """Where it was read; on a scan with the confidence of its own weakest line."""
+        if self.confs and self.prov.ocr:
+            return dataclasses.replace(self.prov, confidence=round(min(self.confs), 3))
+        return self.prov
+
+
+class LetterRead(NamedTuple):
+    fields: dict
+    prov: dict[str, Provenance]
+    notes: list[Note]
+    found: bool  # whether it looks like a commitment letter at all
+    gaps: list[Gap]
 
 
 def clean_scenario_name(raw: str) -> str | None:
@@ -101,8 +185,8 @@ def parse_date(text: str) -> tuple[str | None, bool]:
 
 
 def read_letter(blocks: list[Block], rules: Rules, images: list[ImageInfo],
-                only_if_found: bool = False) -> tuple[dict, dict[str, Provenance], list[Note], bool]:
-    """Fields of a commitment letter; the last value says whether it looks like one at all.
+                only_if_found: bool = False) -> LetterRead:
+    """Fields of a commitment letter, with what a scan does not let us read (`gaps`).
 
     `only_if_found`: the caller drops the letter unless it looks like one (blocks without a letter
     title), so when it does not, the rest is not worked out and the fields come back empty.
@@ -126,32 +210,17 @@ def read_letter(blocks: list[Block], rules: Rules, images: list[ImageInfo],
         at = max(i for i, s in enumerate(starts) if s <= m.start())
         prov["letter_scenario_name"] = lines[at].prov
 
-    # Clauses: numbered paragraphs; a clause broken over PDF lines runs until its full stop.
-    found: dict[int, tuple[str, Provenance]] = {}
-    open_no: int | None = None
-    for ln in lines:
-        cm = _CLAUSE.match(ln.text)
-        if cm:
-            no = _number(cm.group("a") or cm.group("b") or cm.group("c"))
-            if no in found:
-                open_no = None
-                continue
-            found[no] = (cm.group("text").strip(), ln.prov)
-            open_no = no if ln.kind == "line" and not cm.group("text").rstrip().endswith("。") else None
-        elif open_no is not None and ln.text.strip():
-            text, p = found[open_no]
-            found[open_no] = (text + ln.text.strip(), p)
-            if ln.text.rstrip().endswith("。"):
-                open_no = None
-    clauses = [found[k][0] for k in sorted(found)]
-    fields["letter_clauses"] = clauses
-    for i, k in enumerate(sorted(found)):
-        prov[f"letter_clauses[{i}]"] = found[k][1]
+    found = _clauses(lines, rules)
+    ordered = [found[k] for k in sorted(found)]
+    fields["letter_clauses"] = [c.text for c in ordered]
+    for i, c in enumerate(ordered):
+        prov[f"letter_clauses[{i}]"] = c.provenance()
     if found:
-        prov["letter_clauses"] = found[min(found)][1]
+        prov["letter_clauses"] = found[min(found)].prov
     looks_like_letter = m is not None and len(found) >= 3
     if only_if_found and not looks_like_letter:
-        return {}, {}, [], False
+        return LetterRead({}, {}, [], False, [])
+    gaps = clause_gaps(ordered, rules)
 
     # Contact and phone.
     ix = label_index(rules)
@@ -184,4 +253,83 @@ def read_letter(blocks: list[Block], rules: Rules, images: list[ImageInfo],
     seal_img = next((img for img in images if img.looks_like_seal), None)
     if seal_img is not None:
         prov["letter_has_seal"] = seal_img.prov
-    return fields, prov, notes, looks_like_letter
+    return LetterRead(fields, prov, notes, looks_like_letter, gaps)
+
+
+def _clauses(lines: list[_Line], rules: Rules) -> dict[int, _Clause]:
+    """Numbered paragraphs; a clause broken over PDF lines runs until its full stop.
+
+    On a scan, unnumbered text between clauses is a piece of one that OCR did not read whole: the
+    rest of the clause before it (a line lost or split off), or a clause whose first line, with its
+    number, was lost. It is kept when most of it is found in that clause's official wording."""
+    found: dict[int, _Clause] = {}
+    orphans: list[tuple[int, _Line]] = []  # (number of the clause before it, line)
+    open_no: int | None = None
+    last_no: int | None = None
+    for ln in lines:
+        cm = _CLAUSE.match(ln.text)
+        if cm:
+            no = _number(cm.group("a") or cm.group("b") or cm.group("c"))
+            if no in found:
+                open_no = None
+                continue
+            found[no] = _Clause.of(no, ln, cm.start("text"))
+            last_no = no
+            open_no = no if ln.kind == "line" and not cm.group("text").rstrip().endswith("。") else None
+        elif open_no is not None and ln.text.strip():
+            found[open_no].extend(ln)
+            if ln.text.rstrip().endswith("。"):
+                open_no = None
+        elif last_no is not None and ln.prov.ocr and ln.text.strip():
+            orphans.append((last_no, ln))
+    official = [str(t) for t in rules.raw["letter"]["clauses"]]
+    taken: dict[int, int] = {}  # clause before the orphans → the clause they were read as
+    for before, ln in orphans:
+        current = taken.get(before, before)
+        cur = found[current]
+        opts = []
+        if not cur.ended and current <= len(official):
+            opts.append((clausematch.coverage(official[current - 1], ln.text), "extend"))
+        nxt = before + 1
+        if current == before and nxt <= len(official) and nxt not in found:
+            opts.append((clausematch.coverage(official[nxt - 1], ln.text), "adopt"))
+        if not opts or len(clausematch.folded(ln.text)) < 4:
+            continue
+        score, how = max(opts)
+        if score < _PIECE_COVERAGE:
+            continue
+        if how == "extend":
+            cur.extend(ln)
+        else:
+            found[nxt] = _Clause.of(nxt, ln, 0, head_seen=False)
+            taken[before] = nxt
+    return found
+
+
+def clause_gaps(ordered: list[_Clause], rules: Rules) -> list[Gap]:
+    """A gap for each official clause a scanned letter does not clearly show as kept, changed or gone."""
+    read = [c.read() for c in ordered]
+    if not any(r.ocr for r in read):
+        return []
+    spec = rules.raw["letter"]
+    official = [str(t) for t in spec["clauses"]]
+    floor = float(rules.raw.get("ocr", {}).get("min_confidence", 0.9))
+    gaps = []
+    for v in clausematch.judge(official, read, float(spec["clause_similarity_min"]), floor):
+        if v.state != "unsure":
+            continue
+        n = v.index + 1
+        if v.match is not None:
+            c = ordered[v.match]
+            where = c.provenance()
+            seen = f"识别到的文字（{where.describe()}）：「{c.text}」"
+        else:
+            before = [c for c in ordered if c.number < n]
+            where = before[-1].provenance() if before else (ordered[0].provenance() if ordered else None)
+            seen = "扫描件中未识别到这一条的文字"
+        gaps.append(Gap(
+            part=f"承诺书第{n}条承诺（扫描件）",
+            reason=f"{v.reason}，无法判断该条是否与通知原文一致，请对照原件核对。{seen}；"
+                   f"通知原文第{n}条：「{official[v.index]}」",
+            fields=(f"letter_clauses[{v.index}]",), prov=where))
+    return gaps

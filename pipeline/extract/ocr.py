@@ -20,12 +20,16 @@ import numpy as np
 from PIL import Image
 
 CHECKED, UNCHECKED = "☑", "☐"
+# A box whose ink is too faint or too little to call either way: read as neither (checkbox.UNSURE).
+UNSURE = "⍰"
+# A box with less ink than the tick threshold but at least this share of it is unsure, not unticked.
+UNSURE_SHARE = 0.5
 
 # What a recogniser may read in place of a drawn box; the image decides checked or not. Real
 # characters among them (口 区 回 日) only count where the image shows a closed square apart
 # from the text before it.
 BOX_LIKE = frozenset("口□☐☑☒■▢◻囗回区R£α0O○◯")
-_CANONICAL = frozenset((CHECKED, UNCHECKED))
+_CANONICAL = frozenset((CHECKED, UNCHECKED, UNSURE))
 # Pixels darker than this (0-255, red channel) are ink.
 _INK = 140
 
@@ -239,6 +243,12 @@ class DrawnBox:
     fill: float
     gap: float  # blank pixels between the square and the nearest ink to its left
 
+    def state(self, min_fill: float) -> str:
+        """☑ ticked, ☐ clean, or ⍰ unsure: some ink inside, short of a tick (a faint or partial mark)."""
+        if self.fill >= min_fill:
+            return CHECKED
+        return UNSURE if self.fill >= UNSURE_SHARE * min_fill else UNCHECKED
+
     def checked(self, min_fill: float) -> bool:
         return self.fill >= min_fill
 
@@ -311,7 +321,7 @@ def mark_checkboxes(chars: list[OcrChar], squares: list[DrawnBox], min_fill: flo
             continue
         if not sq.stands_apart():
             continue
-        glyph = CHECKED if sq.checked(min_fill) else UNCHECKED
+        glyph = sq.state(min_fill)
         if hits:
             first = chars[hits[0]]
             chars[hits[0]] = OcrChar(glyph, first.bbox, first.confidence, first.box)

@@ -1010,7 +1010,7 @@ def layout_blocks(flow: list[_Flow], edges: tuple[float, float], file: str, note
                     ocr=bool(conf),
                     confidence=round(sum(conf) / len(conf), 3) if conf else None,
                 )
-                blocks.append(Block(text, "paragraph", prov))
+                blocks.append(Block(text, "paragraph", prov, ocr_lines=_ocr_lines(para, text)))
                 para_no += 1
             continue
         for r_i, row in enumerate(_logical_rows(item.parts)):
@@ -1034,7 +1034,8 @@ def layout_blocks(flow: list[_Flow], edges: tuple[float, float], file: str, note
                     confidence=round(sum(conf) / len(conf), 3) if conf else None,
                 )
                 blocks.append(
-                    Block(text, "cell", prov, new_row=c_i == 0, row_span=lc.row_span, col_span=lc.col_span)
+                    Block(text, "cell", prov, new_row=c_i == 0, row_span=lc.row_span, col_span=lc.col_span,
+                          ocr_lines=_ocr_lines([ln for piece in lc.pieces for ln in piece.lines], text))
                 )
         table_no += 1
     if substituted:
@@ -1044,6 +1045,22 @@ def layout_blocks(flow: list[_Flow], edges: tuple[float, float], file: str, note
             )
         )
     return blocks
+
+
+def _ocr_lines(lines: list[Line], text: str) -> tuple[tuple[int, float], ...]:
+    """(end offset in `text`, confidence) of each OCR line a block was joined from; () for a text layer.
+
+    Offsets are the lines' own lengths, scaled onto `text` where joining or the slip fixes changed it
+    by a character or two."""
+    read = [ln for ln in lines if ln.confidence is not None and ln.text]
+    if not read:
+        return ()
+    total = sum(len(ln.text) for ln in read)
+    out, end = [], 0
+    for ln in read:
+        end += len(ln.text)
+        out.append((round(end * len(text) / total) if total else 0, float(ln.confidence or 0.0)))
+    return tuple(out)
 
 
 def _canonical(text: str) -> tuple[str, bool]:

@@ -402,7 +402,8 @@ def build_report_view(sub: dict[str, Any], rules: Rules, run: dict[str, Any]) ->
     known_dirs = {d for ds in rules.directions.values() for d in ds}
     direction = value_view("direction", fields.get("direction"))
     direction["tracks"] = [
-        {"track": track, "options": [{"label": d, "checked": d in chosen_dirs} for d in ds],
+        {"track": track, "options": [{"label": d, "checked": d in chosen_dirs,
+                                      "unsure": "direction" in unseen and d not in chosen_dirs} for d in ds],
          "active": track in _list(fields.get("track"))}
         for track, ds in rules.directions.items()
     ]
@@ -411,7 +412,9 @@ def build_report_view(sub: dict[str, Any], rules: Rules, run: dict[str, Any]) ->
     basic["direction"] = direction
     natures = _list(fields.get("unit_nature"))
     nature = value_view("unit_nature", fields.get("unit_nature"))
-    nature["options"] = [{"label": n, "checked": n in natures} for n in rules.unit_natures]
+    # A group the checker could not read: its boxes not seen ticked are unsure, never drawn as unticked.
+    nature["options"] = [{"label": n, "checked": n in natures, "unsure": "unit_nature" in unseen and n not in natures}
+                         for n in rules.unit_natures]
     nature["unknown"] = [n for n in natures if n not in rules.unit_natures]
     basic["unit_nature"] = nature
 
@@ -488,6 +491,8 @@ def build_report_view(sub: dict[str, Any], rules: Rules, run: dict[str, Any]) ->
     for row in clauses:
         row["id"] = page.add("letter_clauses", row["index"]) if row["index"] is not None else None
         row["badges"] = []
+        if row["n"] is not None and f"letter_clauses[{row['n'] - 1}]" in unseen:
+            row["status"] = "unread"  # a scan that does not show it clearly: neither kept nor changed
     letter_keys = ("letter_scenario_name", "letter_contact", "letter_contact_phone", "letter_date", "letter_has_seal")
     kinds = {f.get("kind") for f in sub.get("files") or [] if isinstance(f, dict)}
     has_letter = bool(kinds & {"letter", "both"}) or any(fields.get(k) not in (None, "") for k in letter_keys) or bool(actual)
@@ -565,6 +570,7 @@ def build_report_view(sub: dict[str, Any], rules: Rules, run: dict[str, Any]) ->
             "location": ev.get("location"),
             "excerpt": None if _redundant(ev.get("excerpt"), f.get("message")) else _clip(ev.get("excerpt")),
             "target": target,
+            **_quoted_texts(f),
         }
         groups[sev].append(entry)
         badge = {"href": fid, "severity": sev, "rule": entry["rule"], "message": entry["message"]}
@@ -634,6 +640,14 @@ def _unseen_fields(sub: dict[str, Any]) -> set[str]:
             if isinstance(f.get("field"), str):
                 out.add(f["field"])
     return out
+
+
+def _quoted_texts(f: dict[str, Any]) -> dict[str, Any]:
+    """A clause finding quotes two texts: label the applicant's (as read) and the notice's apart."""
+    details = f.get("details") if isinstance(f.get("details"), dict) else {}
+    if f.get("rule") != "LETTER_CLAUSES_ALTERED" or not isinstance(details.get("official"), str):
+        return {"excerpt_label": None, "official": None, "official_label": None}
+    return {"excerpt_label": "承诺书中的文字", "official": _clip(details["official"]), "official_label": "通知原文"}
 
 
 def _redundant(excerpt: Any, message: Any) -> bool:

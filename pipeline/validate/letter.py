@@ -6,9 +6,10 @@ import difflib
 from collections.abc import Iterator
 from datetime import date
 
-from ..model import Finding
+from .. import clauses as clausematch
+from ..model import Evidence, Finding
 from .registry import Context, rule
-from .text import as_text, is_blank, normalise_clause, normalise_name
+from .text import as_text, is_blank, normalise_name
 
 
 @rule(id="SCENARIO_NAME_MISMATCH", reads=("scenario_name",), severity="error", scope="letter", field="letter_scenario_name",
@@ -57,65 +58,81 @@ def check_letter_date(c: Context) -> Iterator[Finding]:
 
 
 def clause_diff(official: str, actual: str) -> str:
-    """The wording changes between two normalised clauses: [-删去-] and [+增加+] marks."""
+    """The wording changes between two clauses: [-删去-] and [+增加+] marks, in the texts' own
+    characters, aligned as compared (clauses.fold: punctuation, width and OCR confusions aside)."""
+    a, wa = clausematch.fold(official)
+    b, wb = clausematch.fold(actual)
+
+    def span(text: str, where: list[int], i0: int, i1: int) -> str:
+        return text[where[i0]: where[i1 - 1] + 1] if i1 > i0 else ""
+
     out = []
-    for op, a0, a1, b0, b1 in difflib.SequenceMatcher(None, official, actual, autojunk=False).get_opcodes():
+    for op, a0, a1, b0, b1 in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
         if op == "equal":
-            seg = official[a0:a1]
+            seg = span(official, wa, a0, a1)
             out.append(seg if len(seg) <= 12 else f"{seg[:5]}…{seg[-5:]}")
         if op in ("delete", "replace"):
-            out.append(f"[-{official[a0:a1]}-]")
+            out.append(f"[-{span(official, wa, a0, a1)}-]")
         if op in ("insert", "replace"):
-            out.append(f"[+{actual[b0:b1]}+]")
+            out.append(f"[+{span(actual, wb, b0, b1)}+]")
     return "".join(out)
 
 
-def similarity(a: str, b: str) -> float:
-    if a == b:
-        return 1.0
-    return difflib.SequenceMatcher(None, a, b, autojunk=False).ratio()
+similarity = clausematch.similarity
 
 
 @rule(id="LETTER_CLAUSES_ALTERED", absence=True, severity="error", scope="letter", field="letter_clauses[i]",
       title="承诺书的承诺条款缺失或被实质性改写（与通知原文相似度低于规则文件 clause_similarity_min）",
       message="承诺书{problem}")
 def check_clauses(c: Context) -> Iterator[Finding]:
-    """Clause i is compared with the letter's clause i and, failing that, with its best match among
-    all clauses (an inserted or dropped clause shifts the numbering). A clause that matches nothing
-    counts as missing only when the letter has fewer clauses than the notice; otherwise it is the
-    letter's clause in the same place, reworded, and the finding shows the difference."""
+    """Each official clause paired with the letter's (clauses.pair: same place, else best match) and
+    compared ignoring width, punctuation and characters OCR confuses. A clause a scan does not show
+    clearly is a gap of the letter reader (EXTRACTION_INCOMPLETE), which silences this rule for it.
+    Evidence quotes the applicant's clause as read, where it was read; the official text goes in the
+    message and in details, labelled as the notice's."""
     spec = c.rules.raw["letter"]
-    official = [normalise_clause(t) for t in spec["clauses"]]
+    official = [str(t) for t in spec["clauses"]]
     threshold = float(spec["clause_similarity_min"])
     raw_clauses = c.fields.get("letter_clauses")
-    actual_raw = [as_text(t) for t in raw_clauses] if isinstance(raw_clauses, list) else []
-    actual = [normalise_clause(t) for t in actual_raw]
-    if not any(actual):
+    actual = [as_text(t) for t in raw_clauses] if isinstance(raw_clauses, list) else []
+    if not any(clausematch.folded(t) for t in actual):
         yield c.finding("LETTER_CLAUSES_ALTERED", "letter_clauses",
                         problem=f"中未识别到任何承诺条款（应有 {len(official)} 条）",
                         details={"expected": len(official), "found": 0})
         return
-    for i, off in enumerate(official):
-        if i < len(actual) and similarity(off, actual[i]) >= threshold:
-            continue  # the clause in its place is close enough: whatever else matches better, it passes
-        scores = [similarity(off, a) for a in actual]
-        best = max(range(len(actual)), key=lambda k: (scores[k], k == i))
-        if scores[best] >= threshold:
+    for i, j, score, close in clausematch.pair(official, actual, threshold):
+        if close:
             continue
         number = i + 1
-        positional = i if i < len(actual) else None
-        j = best if positional is None or scores[best] > scores[positional] + 0.1 else positional
-        if len(actual) < len(official) and scores[j] < 0.5:
-            yield c.finding("LETTER_CLAUSES_ALTERED", f"letter_clauses[{i}]", excerpt=spec["clauses"][i],
-                            problem=f"缺少第{number}条承诺：「{spec['clauses'][i]}」",
-                            details={"clause": number, "ratio": round(scores[j], 3), "official": spec["clauses"][i],
+        if j is None:
+            yield c.finding("LETTER_CLAUSES_ALTERED", f"letter_clauses[{i}]", evidence=_missing_evidence(c, i, actual, official, threshold),
+                            problem=f"缺少第{number}条承诺（通知原文第{number}条：「{official[i]}」）",
+                            details={"clause": number, "ratio": round(score, 3), "official": official[i],
                                      "actual": None})
             continue
-        diff = clause_diff(off, actual[j])
-        yield c.finding("LETTER_CLAUSES_ALTERED", f"letter_clauses[{i}]", excerpt=actual_raw[j],
-                        problem=f"第{number}条承诺与通知原文不一致（相似度 {scores[j]:.2f}，低于 {threshold:.2f}）：{diff}",
-                        details={"clause": number, "ratio": round(scores[j], 3), "official": spec["clauses"][i],
-                                 "actual": actual_raw[j], "diff": diff})
+        diff = clause_diff(official[i], actual[j])
+        yield c.finding("LETTER_CLAUSES_ALTERED", f"letter_clauses[{i}]", evidence=c.evidence(f"letter_clauses[{j}]", actual[j]),
+                        problem=f"第{number}条承诺与通知原文不一致（相似度 {score:.2f}，低于 {threshold:.2f}）：{diff}",
+                        details={"clause": number, "ratio": round(score, 3), "official": official[i],
+                                 "actual": actual[j], "actual_index": j, "diff": diff})
+
+
+def _missing_evidence(c: Context, i: int, actual: list[str], official: list[str], threshold: float) -> Evidence:
+    """Where a missing clause should stand: after the letter's clause matching the one before it.
+    Never the official text (that is in the message) nor another clause's place as if it were this one."""
+    before = None
+    for k in range(i - 1, -1, -1):
+        scores = [similarity(official[k], a) for a in actual]
+        if scores and max(scores) >= threshold:
+            before = max(range(len(actual)), key=scores.__getitem__)
+            break
+    prov = c.provenance(f"letter_clauses[{before}]") if before is not None else c.provenance("letter_clauses")
+    ev = c.evidence("letter_clauses")
+    if prov is not None:
+        ev = Evidence(file=prov.file, page=prov.page)
+    ev.location = (f"承诺书第{before + 1}条之后（{prov.describe()}）未见第{i + 1}条" if before is not None and prov is not None
+                   else f"承诺书中未见第{i + 1}条")
+    return ev
 
 
 @rule(id="SEAL_MISSING", absence=True, severity="warning", scope="letter", field="letter_has_seal",
