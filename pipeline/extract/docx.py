@@ -159,7 +159,7 @@ class _Package:
         self.limit = limit
         self.seal = seal
         self._images: dict[str, tuple[int, int, float, bool, str | None] | None] = {}
-        self._styles: dict[str, tuple[int | None, bool]] | None = None
+        self._styles: _ParagraphStyles | None = None
 
     def image(self, rid: str) -> tuple[int, int, float, bool, str | None] | None:
         """(width, height, red share, looks like a seal, thumbnail) of an image part, or None.
@@ -176,10 +176,10 @@ class _Package:
             self._images[name] = self._analyse(target.blob)
         return self._images[name]
 
-    def styles(self) -> dict[str, tuple[int | None, bool]]:
-        """Paragraph style id → (outline level or None, bold), resolved along `basedOn`."""
+    def styles(self) -> _ParagraphStyles:
+        """Paragraph styles: `.get(style id)` → (outline level or None, bold)."""
         if self._styles is None:
-            self._styles = _paragraph_styles(self.document.styles)
+            self._styles = _ParagraphStyles(self.document.styles.element)
         return self._styles
 
     def _analyse(self, blob: bytes) -> tuple[int, int, float, bool, str | None] | None:
@@ -210,26 +210,35 @@ class _Package:
         return width, height, ratio, seal, thumb
 
 
-def _paragraph_styles(styles) -> dict[str, tuple[int | None, bool]]:
-    """(outline level, bold) of every paragraph style, inherited through its base styles (python-docx
-    `Styles`; the outline level, which python-docx does not expose, from the style's w:pPr)."""
-    out: dict[str, tuple[int | None, bool]] = {}
-    for style in styles:
-        if style.type != WD_STYLE_TYPE.PARAGRAPH or not style.style_id:
-            continue
-        level, bold, seen, cur = None, None, set(), style
-        while cur is not None and cur.style_id not in seen:
-            seen.add(cur.style_id)
+class _ParagraphStyles:
+    """(outline level, bold) of a paragraph style, inherited through `basedOn`, worked out once per
+    style a paragraph uses. Read from python-docx's styles element (CT_Style: name, basedOn, pPr,
+    rPr), since its `Style.base_style` looks every base up again by id."""
+
+    def __init__(self, styles_element):
+        self.by_id = {el.styleId: el for el in styles_element.style_lst
+                      if el.type in (None, WD_STYLE_TYPE.PARAGRAPH) and el.styleId}
+        self.resolved: dict[str, tuple[int | None, bool]] = {}
+
+    def get(self, style_id: str) -> tuple[int | None, bool]:
+        found = self.resolved.get(style_id)
+        if found is None:
+            found = self.resolved[style_id] = self._resolve(style_id)
+        return found
+
+    def _resolve(self, style_id: str) -> tuple[int | None, bool]:
+        level, bold, seen, el = None, None, set(), self.by_id.get(style_id)
+        while el is not None and el.styleId not in seen:
+            seen.add(el.styleId)
             if level is None:
-                level = _outline_level(cur.element.pPr)
+                level = _outline_level(el.pPr)
             if level is None:
-                m = _HEADING_NAME.match((cur.name or "").strip())
+                m = _HEADING_NAME.match((el.name_val or "").strip())
                 level = int(m.group(1)) - 1 if m else None
             if bold is None:
-                bold = cur.font.bold
-            cur = cur.base_style
-        out[style.style_id] = (level if level is not None and level < 9 else None, bool(bold))
-    return out
+                bold = _bold(el.rPr)
+            el = self.by_id.get(el.basedOn_val) if el.basedOn_val else None
+        return (level if level is not None and level < 9 else None), bool(bold)
 
 
 def _outline_level(ppr: etree._Element | None) -> int | None:
@@ -325,7 +334,7 @@ class _Walker:
         self.n_paragraphs += 1
         ppr = _child(p, PPR)
         style, level = _first_children(ppr, (PSTYLE, OUTLINE_LVL))
-        style_level, style_bold = self.pkg.styles().get(style.get(W_VAL, "") if style is not None else "Normal", (None, False))
+        style_level, style_bold = self.pkg.styles().get(style.get(W_VAL, "") if style is not None else "Normal")
         level_own = _int_val(level, 9) if level is not None else None
         outline = level_own if level_own is not None else style_level
         acc = _Inline(bold_default=style_bold)

@@ -66,6 +66,7 @@ class SectionLocator:
         self.label_re = re.compile(f"^(?:{alt})")
         # Prefixes of labels (≥ 2 characters) that a heading split over two blocks may end with,
         # each with the labels it starts, longest first.
+        self.longest = 3 * max(map(len, self.by_norm))  # room for spaces and brackets as written
         self.prefixes: dict[str, list[str]] = {}
         for n in self.by_norm:
             for i in range(2, len(n)):
@@ -108,8 +109,10 @@ class SectionLocator:
 
     def _split(self, blocks: list[Block], i: int, body: str) -> tuple[str | None, str | None, int]:
         """A label split over two blocks: this one ends with its start, the next begins with the rest."""
+        if i + 1 >= len(blocks) or len(body) > self.longest:  # no prefix of a label is that long
+            return None, None, 1
         first = norm(body)
-        if i + 1 >= len(blocks) or first not in self.prefixes:
+        if first not in self.prefixes:
             return None, None, 1
         nxt = blocks[i + 1].text
         for whole in self.prefixes[first]:
