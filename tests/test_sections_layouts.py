@@ -151,3 +151,15 @@ def test_a_form_whose_headings_are_pictures_needs_review_not_rejection(rules, tm
     assert "具体内容" in gap["message"] and gap["evidence"]["file"] == "附件1-需求征集表.docx"
     assert set(record["fields"]["sections"].values()) == {None}
     assert set(record["fields"]["section_lengths"].values()) == {None}
+
+
+def test_an_unsure_scanned_box_beside_a_tick_is_a_review_item(rules):
+    """☑ one direction, ⍰ another (a faint mark on a scan): the second choice cannot be ruled out."""
+    from pipeline.extract.form import read_form
+
+    blocks = [para("上海市元宇宙重大应用场景需求征集表", 0), para("牵头单位名称：上海某某科技有限公司", 1),
+              para("申报场景方向：☑元宇宙+产线 ⍰元宇宙+工厂 ☐元宇宙+工业园区", 2)]
+    read = read_form(blocks, rules)
+    assert read.fields["direction"] == "元宇宙+产线"
+    (gap,) = [g for g in read.gaps if "direction" in g.fields]
+    assert "元宇宙+工厂" in gap.reason and "元宇宙+产线" in gap.reason

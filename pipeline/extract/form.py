@@ -16,6 +16,7 @@ from typing import NamedTuple
 from ..config import Rules
 from ..labels import field_label
 from ..model import Block, Gap, Note, Provenance
+from . import checkbox
 from .labels import LabelIndex, label_index
 from .sections import NUMBER, Heading, SectionLocator, section_locator
 from .text import (
@@ -332,6 +333,10 @@ class FormReader:
             # Every readable box is unticked and some cannot be read: the tick may be among those.
             self.gaps.append(Gap(what, f"选项“{'、'.join(missing)}”的勾选状态无法识别，其余选项均未勾选，"
                                        "无法判断是否漏选；请人工核对", fields, where))
+        elif missing and checked and checkbox.UNSURE in text:
+            # A scanned box with some ink but less than a tick: it may be a second choice.
+            self.gaps.append(Gap(what, f"已勾选“{'、'.join(checked)}”，但选项“{'、'.join(missing)}”的勾选框看不清"
+                                       "（扫描件上有少量笔迹），无法确定是否也被勾选；请人工核对", fields, where))
         return checked, where
 
     def _direction(self, blocks: list[Block], put) -> None:
