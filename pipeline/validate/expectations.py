@@ -25,7 +25,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..config import Rules
-from ..lazy import defer_imports
 from ..model import Finding, Submission
 from .basic import joint_units, unit_identity
 from .codes import normalise_code
@@ -39,9 +38,6 @@ SUBMISSIONS, JOINT_UNITS = "submissions", "joint_units"
 # GB 32100 charset, or an 8-char body plus 0-9/X.
 CODE_REGEX = r"^(?:[0-9A-HJ-NP-RT-UW-Y]{18}|[0-9A-Z]{8}[0-9X])$"
 GX_SEVERITY = {"error": "critical", "review": "warning", "warning": "warning", "info": "info"}
-# Imported by GX at start-up only for expectations the suites never use (KL divergence, KS tests and
-# their charts): ~1.2 s of CPU and ~55 MB. They are loaded on first use instead (`_DeferredModule`).
-DEFERRED_IMPORTS = ("scipy.stats", "altair")
 
 _STATE: dict[str, Any] = {}
 _GX_LOCK = threading.Lock()  # a background warm-up and the run may both ask for it
@@ -66,7 +62,6 @@ def _gx() -> GX:
 def _load_gx() -> GX:
     os.environ["GX_ANALYTICS_ENABLED"] = "false"  # before import: no usage statistics, no network
     t0 = time.perf_counter()
-    defer_imports(DEFERRED_IMPORTS)
     import great_expectations as gx
     from great_expectations.data_context.types.base import ProgressBarsConfig
 
