@@ -65,25 +65,8 @@ UNREAD_BLANK = "未能读取"
 NOT_CHOSEN = "未选择"
 MULTIPLE = "多选"
 
-_DICT_ATTRS = frozenset(dir(dict))
-
-
-class _Environment(Environment):
-    """Views are plain dicts, so `x.key` looks the key up first. jinja2 tries getattr first, and
-    raising and catching its AttributeError, some 800 times a page, took over a third of the
-    template's time. Same results: a dict has no attributes but its class's, which still win."""
-
-    def getattr(self, obj: Any, attribute: str) -> Any:
-        if type(obj) is dict and attribute not in _DICT_ATTRS:
-            try:
-                return obj[attribute]
-            except KeyError:
-                pass
-        return super().getattr(obj, attribute)
-
-
 # Templates are package files: load each once per process (no per-render up-to-date checks).
-_ENV = _Environment(
+_ENV = Environment(
     loader=PackageLoader("pipeline.report", "templates"),
     autoescape=True,
     undefined=StrictUndefined,
