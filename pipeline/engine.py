@@ -460,14 +460,10 @@ def run_batch(input_dir: Path, rules: Rules, options: RunOptions | None = None) 
             if options.published is not None and memo is not None and not nothing_cached:
                 unchanged = _unchanged(inputs, key_parts, key_files, memo, options.published)
                 if unchanged is not None:
-                    from .report.xlsx import restamp_xlsx
-
                     run = _unchanged_run(unchanged.record["run"], input_dir, started, t0, workers, options,
                                          len(key_files), stage)
-                    unchanged.xlsx = restamp_xlsx(unchanged.xlsx, unchanged.record["run"], run)
-                    if unchanged.xlsx is not None:
-                        cache.prune()  # this context was used
-                        return BatchResult(run=run, submissions=[], unchanged=unchanged)
+                    cache.prune()  # this context was used
+                    return BatchResult(run=run, submissions=[], unchanged=unchanged)
 
             t1 = time.perf_counter()
             results: dict[tuple[int, int], FileResult] = {}
@@ -660,11 +656,7 @@ def _unchanged(inputs: list, parts: list, to_read: list[tuple[int, int]], memo: 
     record = published.check(batch_key(parts))
     if record is None:
         return None
-    try:
-        xlsx = (published.out_dir / "consolidated.xlsx").read_bytes()
-    except OSError:
-        return None
-    return Republish(record, published, xlsx)
+    return Republish(record, published)
 
 
 def _unchanged_run(before: dict[str, Any], input_dir: Path, started: datetime, t0: float, workers: int,
@@ -884,7 +876,7 @@ def publish_outputs(result: BatchResult, out_dir: Path, rules: Rules, manifest: 
     if result.unchanged is not None:
         from .republish import republish
 
-        return republish(result, out_dir)
+        return republish(result, out_dir, rules)
     view = None
     if published is not None:
         published.forget()  # until the new outputs are in place

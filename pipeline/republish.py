@@ -10,9 +10,9 @@ A later run over the same batch, into outputs nobody has touched since, would co
 submissions, findings, pages and tables again; only the run's start time and duration would
 differ. The engine finds this out from discovery and the hash memo alone (`Published.check`:
 nothing is read, unpacked or validated), and `republish` writes the three outputs that show the
-run: results.json (its run line replaced, the submissions' lines copied), consolidated.xlsx (the two
-cells and the creation date rewritten, `report.xlsx.restamp_xlsx`: the bytes write_xlsx would
-write) and index.html (rendered from the recorded view). expectations.json and the pages stay.
+run: results.json (its run line replaced, the submissions' lines copied), consolidated.xlsx (written
+by `report.xlsx.write_xlsx` from that results.json, as a full run writes it) and index.html
+(rendered from the recorded view). expectations.json and the pages stay.
 
 An output counts as untouched when its identity (device, inode, size, mtime and ctime, as git's
 index keeps it) is the one recorded. An output changed within the clock tick the record was
@@ -32,6 +32,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .config import Rules
 from .discover import stat_identity
 from .extract import sha256_of
 from .report import atomic_write_bytes
@@ -49,12 +50,10 @@ def batch_key(parts: Any) -> str:
 
 @dataclass
 class Republish:
-    """An unchanged batch: the outputs' record, where it is kept, and the workbook (once the new run
-    is known, restamped for it)."""
+    """An unchanged batch: the outputs' record and where it is kept."""
 
     record: dict[str, Any]
     published: Published
-    xlsx: bytes | None
 
 
 class Published:
@@ -125,23 +124,24 @@ def _untouched(path: Path, entry: Any, clock: int) -> bool:
         return False
 
 
-def republish(result: Any, out_dir: Path) -> dict[str, Path]:
+def republish(result: Any, out_dir: Path, rules: Rules) -> dict[str, Path]:
     """Write results.json, consolidated.xlsx and index.html for `result.run`, a run of the unchanged
     batch `result.unchanged` (a `Republish`), each through a temp file in OUT and a rename; then
     record them for the next run."""
     from .engine import normal_permissions
     from .report import restamp_results
     from .report.html import render_index_view
+    from .report.xlsx import write_xlsx
 
     plan: Republish = result.unchanged
     published, run = plan.published, result.run
-    assert plan.xlsx is not None
     published.forget()  # until every output is in place
     staging = Path(tempfile.mkdtemp(prefix=f".staging-{os.getpid()}-", dir=out_dir))
     try:
         if not restamp_results(out_dir / "results.json", staging / "results.json", run):
             raise RuntimeError(f"{out_dir / 'results.json'} 不是本工具写出的格式")
-        (staging / "consolidated.xlsx").write_bytes(plan.xlsx)
+        with open(staging / "results.json", "rb") as fh:
+            write_xlsx(json.load(fh), staging, rules)
         (staging / "index.html").write_text(render_index_view(plan.record["view"], run), "utf-8")
         normal_permissions(staging)
         for name in ("consolidated.xlsx", "index.html", "results.json"):  # results.json last

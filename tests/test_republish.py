@@ -20,7 +20,7 @@ from pipeline.config import load_rules
 from pipeline.discover import Discoverer, stat_identity
 from pipeline.engine import RunOptions, publish_outputs, run_batch
 from pipeline.report.html import build_index_view, render_index_view, report_files
-from pipeline.report.xlsx import restamp_xlsx, write_xlsx
+from pipeline.report.xlsx import write_xlsx
 from pipeline.republish import Published, _untouched
 from tests.test_cli import SCHEMA
 from tests.test_engine import SUBSET, copy_subset
@@ -207,7 +207,12 @@ def test_racily_clean_outputs_are_hashed(tmp_path):
     assert not _untouched(tmp_path / "gone.json", entry, clock=ctime + 1)
 
 
-def test_restamp_xlsx_gives_the_bytes_of_a_full_write(tmp_path, cold_subset_results):
+def test_republished_workbook_is_the_full_write_of_the_new_run(tmp_path, cold_subset_results):
+    """republish writes consolidated.xlsx with write_xlsx from the restamped results.json (no edit of
+    the previous workbook's XML): the bytes a full write of the new run gives, whichever run was before."""
+    from pipeline.report import results_bytes
+    from pipeline.republish import Published, Republish, republish
+
     data = cold_subset_results
     rules = load_rules()
     runs = [dict(data["run"], started="2026-12-04T08:00:00+00:00", seconds=12.5),
@@ -218,13 +223,18 @@ def test_restamp_xlsx_gives_the_bytes_of_a_full_write(tmp_path, cold_subset_resu
         folder.mkdir()
         books.append(write_xlsx(dict(data, run=run), folder, rules).read_bytes())
     assert books[0] != books[1]
-    assert restamp_xlsx(books[0], runs[0], runs[1]) == books[1]
-    assert restamp_xlsx(books[1], runs[1], runs[0]) == books[0]
-    assert restamp_xlsx(books[0], runs[1], runs[0]) is None  # not the workbook of that run
-    assert restamp_xlsx(b"not a zip", runs[0], runs[1]) is None
-    assert restamp_xlsx(books[0], runs[0], dict(runs[1], started=None)) is None
-    with zipfile.ZipFile(__import__("io").BytesIO(restamp_xlsx(books[0], runs[0], runs[1]))) as z:
-        assert z.testzip() is None
+    for before, after in ((0, 1), (1, 0)):
+        out = tmp_path / f"out-{before}{after}"
+        (out / "reports").mkdir(parents=True)
+        (out / "results.json").write_bytes(results_bytes(dict(data, run=runs[before])))
+        (out / "consolidated.xlsx").write_bytes(books[before])
+        view = build_index_view(dict(data, run=runs[before]), rules, report_files(data["submissions"]))
+        plan = Republish({"key": "k", "view": view, "files": {}},
+                         Published(out, tmp_path / f"cache-{before}{after}"))
+        republish(type("Result", (), {"run": runs[after], "unchanged": plan})(), out, rules)
+        assert (out / "consolidated.xlsx").read_bytes() == books[after]
+        with zipfile.ZipFile(out / "consolidated.xlsx") as z:
+            assert z.testzip() is None
 
 
 @pytest.fixture(scope="module")
