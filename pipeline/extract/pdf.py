@@ -22,11 +22,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from statistics import median
-
-from pdfminer.layout import LTChar
-from pdfplumber.page import ALL_ATTRS
-from pdfplumber.page import Page as PlumberPage
-from pdfplumber.utils.pdfinternals import resolve_all, resolve_and_decode
+from typing import Any
 
 from ..model import Block, FileProblem, ImageInfo, Layout, Note, Provenance
 from . import checkbox
@@ -157,6 +153,8 @@ class PageData:
         default_factory=list
     )
     scanned: bool = False
+    # A scanned page's pdfplumber page: the table finder for the rules OCR sees on it (`_read_scan`).
+    source: Any = field(default=None, repr=False, compare=False)
     ocr_confidence: float | None = None
 
 
@@ -208,53 +206,6 @@ def _open(path: Path):
 def _short(exc: BaseException) -> str:
     text = str(exc) or type(exc).__name__
     return text[:160]
-
-
-# Attribute values pdfplumber's resolve_all returns unchanged.
-_PLAIN_VALUES = (float, int, str, bool, type(None))
-
-
-class _Page(PlumberPage):
-    """A pdfplumber page whose characters become dicts faster, with exactly the same content.
-
-    pdfplumber turns every pdfminer object into a dict through generic per-attribute calls; for
-    characters, most of a page's objects, that is about a tenth of the whole parse. This builds
-    the same dict (same keys, order and values; tests/test_pdf_page_objects.py compares them)
-    directly, and leaves every other object, and any unusual character, to pdfplumber.
-    """
-
-    @classmethod
-    def of(cls, page: PlumberPage) -> _Page:
-        return cls(page.pdf, page.page_obj, page_number=page.page_number, initial_doctop=page.initial_doctop)
-
-    def process_object(self, obj):
-        if type(obj) is not LTChar or self.pdf.unicode_norm is not None:
-            return super().process_object(obj)
-        attr = {
-            k: (v if type(v) in _PLAIN_VALUES else resolve_all(v))
-            for k, v in obj.__dict__.items()
-            if k in ALL_ATTRS
-        }
-        if isinstance(attr["fontname"], bytes):  # rare: pdfplumber repairs those names
-            return super().process_object(obj)
-        attr["object_type"] = "char"
-        attr["page_number"] = self.page_number
-        for cs in ("ncs", "scs"):
-            if hasattr(obj, cs):
-                attr[cs] = resolve_and_decode(getattr(obj, cs).name)
-        attr["text"] = obj.get_text()
-        gs = obj.graphicstate
-        attr["stroking_color"] = gs.scolor if isinstance(gs.scolor, tuple) else (gs.scolor,)
-        attr["non_stroking_color"] = gs.ncolor if isinstance(gs.ncolor, tuple) else (gs.ncolor,)
-        mb_x0, mb_top = self.mediabox[:2]
-        if "y0" in attr:
-            attr["top"] = (self.height - attr["y1"]) + mb_top
-            attr["bottom"] = (self.height - attr["y0"]) + mb_top
-            attr["doctop"] = self.initial_doctop + attr["top"]
-        if "x0" in attr and mb_x0 != 0:
-            attr["x0"] = attr["x0"] + mb_x0
-            attr["x1"] = attr["x1"] + mb_x0
-        return attr
 
 
 # ---------------------------------------------------------------------------------------------
@@ -749,6 +700,7 @@ def read_page(page, page_no: int, notes: list[Note], file: str) -> PageData:
     if not any(not c["text"].isspace() for c in raw if c["text"]):
         # No text layer: a scan when a picture covers a good part of the page; else a blank page.
         data.scanned = covered >= _SCAN_COVER * data.width * data.height
+        data.source = page if data.scanned else None
         return data
     chars = _decode_chars(raw, page_no, notes, file)
     boxes, consumed, squares = _drawn_boxes(page, chars)
@@ -1182,14 +1134,6 @@ def _soft_mask(stream, size: tuple[int, int]):
 
 def _read_scan(img, p: PageData) -> None:
     """A straightened scanned page → the same lines and table cells a text page gives."""
-    from pdfplumber.table import (
-        Table,
-        cells_to_tables,
-        edges_to_intersections,
-        intersections_to_cells,
-        merge_edges,
-    )
-
     from . import ocr
 
     scan = ocr.read_scan(img, OCR_CHECKBOX_MIN_FILL)
@@ -1207,38 +1151,28 @@ def _read_scan(img, p: PageData) -> None:
         }
         for c in scan.chars
     ]
-    edges = [
-        {
-            "x0": x0 * k,
-            "x1": x1 * k,
-            "top": y * k,
-            "bottom": y * k,
-            "width": (x1 - x0) * k,
-            "height": 0.0,
-            "orientation": "h",
-        }
-        for x0, x1, y in scan.h_rules
-    ] + [
-        {
-            "x0": x * k,
-            "x1": x * k,
-            "top": y0 * k,
-            "bottom": y1 * k,
-            "width": 0.0,
-            "height": (y1 - y0) * k,
-            "orientation": "v",
-        }
-        for y0, y1, x in scan.v_rules
-    ]
+    h_lines = [_line(x0 * k, x1 * k, y * k, y * k) for x0, x1, y in scan.h_rules]
+    v_lines = [_line(x * k, x * k, y0 * k, y1 * k) for y0, y1, x in scan.v_rules]
     parts: list[TablePart] = []
-    if edges:
-        tol = TABLE_SETTINGS["snap_tolerance"]
-        edges = [e for e in merge_edges(edges, tol, tol, tol, tol) if max(e["width"], e["height"]) >= 6]
-        cells = intersections_to_cells(edges_to_intersections(edges, tol, tol))
-        parts = _table_parts([Table(None, group) for group in cells_to_tables(cells)], p.number)
+    if len(h_lines) >= 2 and len(v_lines) >= 2 and p.source is not None:  # fewer make no cell
+        settings = {
+            **TABLE_SETTINGS,
+            "vertical_strategy": "explicit",
+            "horizontal_strategy": "explicit",
+            "explicit_vertical_lines": v_lines,
+            "explicit_horizontal_lines": h_lines,
+            "edge_min_length": 6,  # rules read from pixels: shorter ones are specks
+        }
+        parts = _table_parts(p.source.find_tables(settings), p.number)
     _place(p, chars, parts)
     confs = [c["conf"] for c in chars if c["box"] >= 0]
     p.ocr_confidence = sum(confs) / len(confs) if confs else None
+
+
+def _line(x0: float, x1: float, top: float, bottom: float) -> dict:
+    """A ruling line as pdfplumber's table finder takes it (`explicit_*_lines`)."""
+    return {"object_type": "line", "x0": x0, "x1": x1, "top": top, "bottom": bottom,
+            "width": x1 - x0, "height": bottom - top}
 
 
 def _page_lines(p: PageData) -> list[Line]:
@@ -1281,7 +1215,7 @@ def read_pdf(path: Path, display: str, options) -> Layout:
                 "FILE_UNREADABLE", f"PDF 共 {declared} 页，超过上限 {options.limits.max_pdf_pages} 页，未读取"
             )
         try:
-            page_objs = [_Page.of(page) for page in pdf.pages]
+            page_objs = list(pdf.pages)
         except MemoryError:  # extract_file reports it as 内存超限, never cached
             raise
         except Exception as exc:  # noqa: BLE001 - a broken page tree
