@@ -585,8 +585,13 @@ def breaks(
     ends_para = nxt is None or right - ln.x1 > nxt.first_token_w + 0.3 * size
     if ends_para and _centred(ln, left, right):
         return False  # a short centred line looks indented but is not
-    indented = ln.x0 > left + 0.9 * size and ln.x0 > prev.x0 + 0.9 * size
-    return indented and (nxt is None or nxt.x0 < ln.x0 - 0.9 * size)
+    if ln.x0 <= left + 0.9 * size:
+        return False  # a continuation line starts at the column's left edge
+    if ln.x0 > prev.x0 + 0.9 * size:
+        return nxt is None or nxt.x0 < ln.x0 - 0.9 * size  # first-line indent against both neighbours
+    # Indented like `prev`, which filled the line: `prev` was a one-line paragraph with the same
+    # first-line indent, when `ln`'s own paragraph goes on at the left edge.
+    return abs(ln.x0 - prev.x0) < 0.5 * size and nxt is not None and nxt.x0 < ln.x0 - 0.9 * size
 
 
 def join_lines(para: list[Line]) -> str:

@@ -111,6 +111,14 @@ def _norm_cached(text: str) -> str:
     return norm(text)
 
 
+_HINT_TAIL_MIN = 6  # characters of a hint's end that a paragraph must hold to be taken for it
+
+
+def _hint_tail(line: str, hint_norm: str) -> bool:
+    head = norm(line)
+    return len(head) >= _HINT_TAIL_MIN and hint_norm.endswith(head)
+
+
 def strip_hint(lines: list[str], hint: str, min_ratio: float = 0.8) -> list[str]:
     """Applicant paragraphs without the printed hint, when it was left in place (loosely matched).
 
@@ -119,6 +127,11 @@ def strip_hint(lines: list[str], hint: str, min_ratio: float = 0.8) -> list[str]
     """
     hint_norm = _norm_cached(hint)
     if not lines or not hint_norm:
+        return lines
+    # The hint's tail alone in a paragraph: cut from its label when the label cell broke over a
+    # page, it lands among the applicant's paragraphs (a PDF row continued on the next page).
+    lines = [ln for ln in lines if not _hint_tail(ln, hint_norm)] or lines[:0]
+    if not lines:
         return lines
     acc = ""
     sm = difflib.SequenceMatcher(None, "", hint_norm, autojunk=False)  # indexes the hint once
