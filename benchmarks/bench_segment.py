@@ -1,7 +1,8 @@
-"""Time jieba's HMM-off cut against the fused fast path on every sample narrative block.
+"""Time the segmentation of every sample narrative block, as coverage cuts them (one HAN_BLOCK run at a
+time), through jieba's public `Tokenizer.tokenize` (HMM off).
 
-Prints the figures of one run: each variant cuts all blocks (as coverage does, one HAN_BLOCK run at
-a time) in turns, about two seconds each; the fastest pass counts. Usage: .venv/bin/python benchmarks/bench_segment.py
+Prints the figures of one run: `segment` (Token objects) and `block_cuts` (offsets only, what
+coverage uses) cut all blocks in turns, about two seconds each; the fastest pass counts. Usage: .venv/bin/python benchmarks/bench_segment.py
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ sys.path.insert(0, str(ROOT))
 
 from pipeline.config import load_rules  # noqa: E402
 from pipeline.validate.coverage import SectionText, rules_tokenizer  # noqa: E402
-from pipeline.validate.segment import HAN_BLOCK, Token, block_cuts, segment  # noqa: E402
+from pipeline.validate.segment import HAN_BLOCK, block_cuts, segment  # noqa: E402
 
 
 def blocks(tk) -> list[str]:
@@ -26,15 +27,10 @@ def blocks(tk) -> list[str]:
     return [m.group() for t in texts for m in HAN_BLOCK.finditer(SectionText("k", t, tk).folded)]
 
 
-def jieba_segment(text: str, tk) -> list[Token]:
-    """`segment` as it was: straight through jieba."""
-    return [Token(w, s, e) for w, s, e in tk.tokenize(text, HMM=False) if w.strip()]
-
-
 def timed(fns: dict, tk, bs: list[str], seconds: float = 2.0) -> dict[str, float]:
     """Fastest pass over all blocks, in seconds, per variant; the variants take turns pass by pass
     for about `seconds` each, so a busy machine slows them alike and the minimum discounts it."""
-    for fn in fns.values():  # warm-up (fills the log-probability memo)
+    for fn in fns.values():  # warm-up
         for b in bs:
             fn(b, tk)
     best = {name: float("inf") for name in fns}
@@ -54,12 +50,10 @@ def main() -> None:
     tk = rules_tokenizer(load_rules())
     bs = blocks(tk)
     chars = sum(map(len, bs))
-    t = timed({"old": jieba_segment, "new": segment, "cuts": block_cuts}, tk, bs)
-    old, new, cuts = t["old"], t["new"], t["cuts"]
+    t = timed({"segment": segment, "cuts": block_cuts}, tk, bs)
     print(f"{len(bs)} blocks, {chars} characters per pass")
-    print(f"jieba tokenize (old segment): {old * 1e3:8.2f} ms/pass")
-    print(f"segment (fast path):          {new * 1e3:8.2f} ms/pass   x{old / new:.2f}")
-    print(f"block_cuts (no Token objects): {cuts * 1e3:7.2f} ms/pass   x{old / cuts:.2f}")
+    print(f"segment (Token objects):       {t['segment'] * 1e3:8.2f} ms/pass")
+    print(f"block_cuts (offsets, coverage): {t['cuts'] * 1e3:7.2f} ms/pass")
 
 
 if __name__ == "__main__":
