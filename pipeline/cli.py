@@ -49,9 +49,10 @@ def main() -> None:
                    "(error: fail; review: fail or review; warning: fail, review or warn).")
 @click.option("--no-ocr", is_flag=True, help="Do not OCR scanned pages (they get OCR_UNAVAILABLE).")
 @click.option("--timeout", "timeout_s", type=click.FloatRange(min=0.1), default=Limits.file_timeout_s, show_default=True,
-              help="Seconds one file may take to read; past it the file is reported unreadable.")
+              help="Seconds one file may take to read (a scanned PDF: each page's OCR); past it the file "
+                   "is reported unreadable (a scan: left for a person to check).")
 @click.option("--memory-mb", type=click.IntRange(min=128), default=Limits.memory_mb, show_default=True,
-              help="Memory cap of each worker process (MB).")
+              help="Cap on the resident memory of each worker process (MB); a worker over it is stopped.")
 @click.option("--no-cache", is_flag=True, help="Re-read every file instead of reusing results of unchanged files.")
 @click.option("--cache-dir", type=click.Path(path_type=Path), default=None, help="Cache folder (default: OUT/.cache).")
 @click.option("--executor", type=click.Choice(["local", "dask"]), default="local", show_default=True,
@@ -76,6 +77,7 @@ def run(input_dir: Path, out_dir: Path, workers: int | None, rules_path: str | N
     )
     from .report.html import PreviousReports
     from .republish import Published
+    from .runlog import run_log
 
     if not input_dir.exists():
         _usage_error(f"输入文件夹不存在: {input_dir}")
@@ -97,7 +99,8 @@ def run(input_dir: Path, out_dir: Path, workers: int | None, rules_path: str | N
     previous = PreviousReports(out_dir / "reports", manifest) if manifest is not None else None
     published = Published(out_dir, manifest.parent) if manifest is not None else None
     # Everything the run writes stays inside OUT; the output processes are stopped however it ends.
-    with private_tempdir(out_dir) as tmp, OutputProcesses(rules, out_dir) as outputs:
+    # A failure's details (tracebacks) go to OUT/logs/run.log, never into a finding's message.
+    with run_log(out_dir), private_tempdir(out_dir) as tmp, OutputProcesses(rules, out_dir) as outputs:
         options = RunOptions(workers=workers, limits=limits, ocr=not no_ocr, progress=progress,
                              cache_dir=None if no_cache else (cache_dir or out_dir / ".cache"), work_dir=tmp,
                              executor=executor, scheduler=scheduler, previous_pages=previous,

@@ -1,7 +1,8 @@
 """The batch engine: discover → hash/cache → extract (isolated workers) → assemble → validate.
 
 Extraction runs one file per task in worker processes (`pipeline.workers`) with a time limit and a
-memory cap; a file that breaks them becomes a FILE_UNREADABLE problem and the batch goes on. The
+memory cap; a file that breaks them becomes a FILE_UNREADABLE problem (EXTRACTION_INCOMPLETE when it
+happened while OCR read a scan) and the batch goes on. The
 same task function runs locally or on a Dask cluster (`executor="dask"`), so results do not depend
 on where, or on how many workers, they were computed. Per-file results are cached by content hash.
 
@@ -19,6 +20,7 @@ import ctypes.util
 import dataclasses
 import hashlib
 import json
+import logging
 import os
 import shutil
 import subprocess
@@ -49,7 +51,8 @@ from .workers import IsolatedPool, Outcome, PoolError
 GX_TIMEOUT_S = 1800.0  # the great_expectations suites over a whole batch's tables
 OUTPUT_TIMEOUT_S = 600.0  # one output task: the workbook, or a few dozen pages
 _GX_FAILURES = {"timeout": "超时", "crash": "异常退出", "memory": "内存不足"}
-_TRANSIENT = ("处理超时", "内存超限", "解析进程异常退出", "内部错误")
+_TRANSIENT = ("处理超时", "内存超限", "解析进程异常退出", "内部错误", "文字识别失败", "文字识别超出时间限制")
+log = logging.getLogger(__name__)
 
 
 class EngineError(RuntimeError):
@@ -136,18 +139,34 @@ def refused_result(task: ExtractTask, problem: FileProblem) -> FileResult:
 
 
 def outcome_result(task: ExtractTask, outcome: Outcome, limits: Limits) -> FileResult:
-    """A worker's outcome as a FileResult; a timeout, memory blow-up or crash becomes FILE_UNREADABLE."""
+    """A worker's outcome as a FileResult. A timeout, memory blow-up or crash becomes FILE_UNREADABLE,
+    or EXTRACTION_INCOMPLETE when it happened while OCR read scanned pages (the file is there, the
+    checker could not read it: a person checks it, and FORM_MISSING / LETTER_MISSING stay silent).
+    What the worker logged (tracebacks) goes to this process' log (OUT/logs/run.log), not to a message."""
+    for level, text in outcome.log:
+        log.log(level, "%s: %s", task.display, text)
     if outcome.failure is None and isinstance(outcome.value, FileResult):
         return outcome.value
-    reason = {
-        "timeout": f"处理超时（超过 {limits.file_timeout_s:g} 秒），已停止读取此文件",
-        "memory": f"内存超限（超过 {limits.memory_mb} MB），已停止读取此文件",
-        "crash": f"解析进程异常退出（{outcome.detail}），未能读取此文件",
-    }.get(outcome.failure or "", f"解析时出现内部错误: {outcome.detail}")
+    rule = "FILE_UNREADABLE"
+    if outcome.stage == "ocr" and outcome.failure in ("timeout", "memory", "crash"):
+        rule = "EXTRACTION_INCOMPLETE"
+        reason = {
+            "timeout": f"扫描页文字识别超出时间限制（{limits.file_timeout_s:g} 秒），已停止读取此文件，请人工核对",
+            "memory": f"扫描页文字识别时内存超限（超过 {limits.memory_mb} MB），已停止读取此文件，请人工核对",
+            "crash": f"扫描页文字识别失败（OCR 引擎异常退出，{outcome.detail}），请人工核对此文件",
+        }[outcome.failure]
+    else:
+        reason = {
+            "timeout": f"处理超时（超过 {limits.file_timeout_s:g} 秒），已停止读取此文件",
+            "memory": f"内存超限（超过 {limits.memory_mb} MB），已停止读取此文件",
+            "crash": f"解析进程异常退出（{outcome.detail}），未能读取此文件",
+        }.get(outcome.failure or "", f"解析时出现内部错误: {outcome.detail}")
+    log.warning("%s: worker %s (%s)%s", task.display, outcome.failure, outcome.detail,
+                f" during {outcome.stage}" if outcome.stage else "")
     if not task.sha256 and task.path:  # the worker was to hash it
         with contextlib.suppress(OSError):
             task = dataclasses.replace(task, sha256=sha256_of(Path(task.path)))
-    res = refused_result(task, FileProblem("FILE_UNREADABLE", reason))
+    res = refused_result(task, FileProblem(rule, reason))
     res.seconds = outcome.seconds
     return res
 
@@ -201,7 +220,8 @@ def _dask_extract(payload: tuple, token: str, timeout_s: float, memory_mb: int, 
     if held is None or held[0] != token:
         if held is not None:
             held[1].close()
-        pool = IsolatedPool("pipeline.engine:make_extractor", payload, 1, timeout_s, memory_mb)
+        # One native thread: a Dask thread is already one unit of the cluster's parallelism.
+        pool = IsolatedPool("pipeline.engine:make_extractor", payload, 1, timeout_s, memory_mb, threads=1)
         with _DASK_LOCK:
             _DASK_POOLS[tid] = (token, pool)
     else:

@@ -37,8 +37,8 @@ class Limits:
     ratio_floor_mb: int = 8  # … checked from this uncompressed size up (smaller ones are harmless)
     max_zip_depth: int = 2  # a submission zip may hold zips, but not zips inside those
     max_folder_depth: int = 8
-    file_timeout_s: float = 120.0  # wall time to extract one file
-    memory_mb: int = 2048  # address-space cap of a worker process
+    file_timeout_s: float = 120.0  # wall time to extract one file (a scanned PDF: each page's OCR)
+    memory_mb: int = 2048  # resident memory of a worker process and its children (workers.IsolatedPool)
     max_docx_members: int = 1000  # parts inside one DOCX
     max_docx_part_mb: int = 64  # uncompressed size of one part of a DOCX
     max_docx_total_mb: int = 256  # uncompressed size of all parts of a DOCX

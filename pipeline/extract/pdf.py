@@ -16,6 +16,7 @@ and the seals on images embedded in text pages are found by `seal.py`.
 from __future__ import annotations
 
 import bisect
+import logging
 import re
 import time
 from collections import Counter
@@ -27,6 +28,8 @@ from typing import Any
 from ..model import Block, FileProblem, ImageInfo, Layout, Note, Provenance
 from . import checkbox
 from .ocr import fix_text as ocr_fix_text
+
+log = logging.getLogger(__name__)
 
 # Table finding from ruling lines; tolerances suit Word and LibreOffice exports, whose borders
 # are thin filled rectangles or stroked lines, one segment per cell side.
@@ -156,12 +159,16 @@ class PageData:
     # A scanned page's pdfplumber page: the table finder for the rules OCR sees on it (`_read_scan`).
     source: Any = field(default=None, repr=False, compare=False)
     ocr_confidence: float | None = None
+    ocr_failed: bool = False  # a scanned page OCR could not read (an EXTRACTION_INCOMPLETE problem says so)
 
 
 class _Deadline:
     def __init__(self, seconds: float):
         self.seconds = seconds
         self.end = time.monotonic() + seconds
+
+    def restart(self) -> None:
+        self.end = time.monotonic() + self.seconds
 
     def check(self) -> None:
         from . import ExtractionError
@@ -1264,15 +1271,13 @@ def read_pdf(path: Path, display: str, options) -> Layout:
                     )
                 )
             else:
+                _ocr_pages(scanned, renderer, deadline, layout, display, (seal_ratio, seal_px, seal_labels))
                 confs = []
                 for p in scanned:
-                    deadline.check()
-                    img, _ = ocr_mod.deskew(renderer.page_image(p.number - 1, OCR_DPI))
-                    scale = img.width / p.width if p.width else OCR_DPI / 72
-                    _read_scan(img, p)
-                    _page_seals(img, p, scale, seal_ratio, seal_px, seal_labels, layout, display)
                     if p.ocr_confidence is not None:
                         confs.append(p.ocr_confidence)
+                    if p.ocr_failed:
+                        continue
                     if not _page_lines(p):
                         layout.notes.append(
                             Note(
@@ -1317,6 +1322,48 @@ def _declared_pages(pdf) -> int | None:
         return int(count) if isinstance(count, int) else None
     except Exception:  # noqa: BLE001 - walking the tree will tell
         return None
+
+
+def _ocr_pages(scanned: list[PageData], renderer, deadline: _Deadline, layout: Layout, display: str,
+               seal: tuple) -> None:
+    """OCR the scanned pages in place. The pages the engine fails on become one EXTRACTION_INCOMPLETE
+    problem (severity review: a person reads them), with the traceback in the log, never in the
+    message; the other pages are read as usual.
+
+    The time limit counts afresh for each page's OCR (here and in the parent, see `note_stage`): the
+    work on one page is bounded (its image is at most _MAX_RENDER_SIDE pixels, the recogniser's input
+    at most 2000), so a long scan is limited page by page, and a page past the limit ends the worker
+    with the file reported as EXTRACTION_INCOMPLETE. Rendering a page is not OCR: it runs on the
+    file's clock, and a page that cannot be rendered stays the file's failure (FILE_UNREADABLE)."""
+    from ..workers import note_stage
+    from . import ocr as ocr_mod
+
+    failed: dict[str, list[int]] = {}
+    for p in scanned:
+        deadline.check()
+        note_stage("render")  # a page that cannot be rendered (a decompression bomb) is not an OCR failure
+        page_img = renderer.page_image(p.number - 1, OCR_DPI)
+        deadline.restart()
+        note_stage("ocr", restart_clock=True)
+        try:
+            img, _ = ocr_mod.deskew(page_img)
+            del page_img
+            scale = img.width / p.width if p.width else OCR_DPI / 72
+            _read_scan(img, p)
+            _page_seals(img, p, scale, *seal, layout, display)
+        except (ocr_mod.OcrError, MemoryError) as exc:
+            p.ocr_failed = True
+            p.lines, p.tables = [], []
+            failed.setdefault("memory" if isinstance(exc, MemoryError) else "engine", []).append(p.number)
+            log.error("%s: OCR of page %d failed", display, p.number, exc_info=exc)
+        finally:
+            ocr_mod.release_memory()
+    note_stage("")
+    why = {"engine": "文字识别失败（OCR 引擎出错）", "memory": "文字识别失败（内存不足）"}
+    for cause, numbers in failed.items():
+        pages = "、".join(map(str, numbers))
+        layout.problems.append(FileProblem(
+            "EXTRACTION_INCOMPLETE", f"第 {pages} 页（扫描页）{why[cause]}，请人工核对", page=numbers[0]))
 
 
 def _no_ocr_reason(options, pages: int, all_pages: bool = False) -> str:
