@@ -594,6 +594,8 @@ def breaks(
         return False  # a short centred line looks indented but is not
     if ln.x0 <= left + 0.9 * size:
         return False  # a continuation line starts at the column's left edge
+    if prev.text[-1:] in _SENTENCE_END and abs(ln.x0 - left - 2 * size) < 0.6 * size:
+        return True  # a sentence ended, and the line is indented by two characters: a new paragraph
     if ln.x0 > prev.x0 + 0.9 * size:
         return nxt is None or nxt.x0 < ln.x0 - 0.9 * size  # first-line indent against both neighbours
     # Indented like `prev`, which filled the line: `prev` was a one-line paragraph with the same
