@@ -555,12 +555,16 @@ def paragraphs(lines: list[Line], left: float, right: float) -> list[list[Line]]
         if b.page == a.page and b.top > a.bottom - 1
     ]
     usual_gap = median(gaps) if len(gaps) >= 3 else None
+    # Where the column's running lines start (the commonest left edge): a first-line indent is
+    # measured from there, not from a table border further left.
+    starts = Counter(round(ln.x0) for ln in lines)
+    body = float(starts.most_common(1)[0][0]) if len(lines) >= 3 else left
     for i, ln in enumerate(lines):
         if not paras:
             paras.append([ln])
             continue
         prev = paras[-1][-1]
-        if breaks(prev, ln, lines[i + 1] if i + 1 < len(lines) else None, left, right, usual_gap):
+        if breaks(prev, ln, lines[i + 1] if i + 1 < len(lines) else None, left, right, usual_gap, body):
             paras.append([ln])
         else:
             paras[-1].append(ln)
@@ -574,7 +578,8 @@ def _centred(ln: Line, left: float, right: float) -> bool:
 
 
 def breaks(
-    prev: Line, ln: Line, nxt: Line | None, left: float, right: float, usual_gap: float | None = None
+    prev: Line, ln: Line, nxt: Line | None, left: float, right: float, usual_gap: float | None = None,
+    body: float | None = None,
 ) -> bool:
     """Whether `ln` starts a new paragraph after `prev` in a column from `left` to `right`."""
     size = max(prev.size, ln.size)
@@ -589,13 +594,13 @@ def breaks(
         gap = ln.top - prev.bottom
         if gap > (usual_gap if usual_gap is not None else 0.6 * size) + 0.9 * size:
             return True
+    if prev.text[-1:] in _SENTENCE_END and abs(ln.x0 - (left if body is None else body) - 2 * size) < 0.6 * size:
+        return True  # a sentence ended, and the line is indented by two characters: a new paragraph
     ends_para = nxt is None or right - ln.x1 > nxt.first_token_w + 0.3 * size
     if ends_para and _centred(ln, left, right):
         return False  # a short centred line looks indented but is not
     if ln.x0 <= left + 0.9 * size:
         return False  # a continuation line starts at the column's left edge
-    if prev.text[-1:] in _SENTENCE_END and abs(ln.x0 - left - 2 * size) < 0.6 * size:
-        return True  # a sentence ended, and the line is indented by two characters: a new paragraph
     if ln.x0 > prev.x0 + 0.9 * size:
         return nxt is None or nxt.x0 < ln.x0 - 0.9 * size  # first-line indent against both neighbours
     # Indented like `prev`, which filled the line: `prev` was a one-line paragraph with the same
