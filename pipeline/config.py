@@ -5,13 +5,16 @@ from __future__ import annotations
 import hashlib
 import json
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import jsonschema
+
+T = TypeVar("T")
 
 DEFAULT_RULES = resources.files("pipeline") / "rules" / "default.toml"
 
@@ -77,6 +80,18 @@ def _schema() -> dict[str, Any]:
 
 def _key_path(error: jsonschema.ValidationError) -> str:
     return ".".join(str(p) for p in error.absolute_path) or "(根)"
+
+
+_COMPILED: dict[tuple[str, str], Any] = {}
+
+
+def compiled(rules: Rules, name: str, build: Callable[[Rules], T]) -> T:
+    """What `build` makes of a rules file (label tables, patterns), made once per process and
+    rules file content, however often the file is loaded."""
+    key = (rules.sha256, name)
+    if key not in _COMPILED:
+        _COMPILED[key] = build(rules)
+    return _COMPILED[key]
 
 
 def load_rules(path: str | Path | None = None) -> Rules:

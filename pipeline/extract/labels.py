@@ -13,7 +13,7 @@ import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from ..config import Rules
+from ..config import Rules, compiled
 
 # Characters that never distinguish one label from another (besides whitespace).
 IGNORABLE_CHARS = frozenset("()[]{}<>【】〔〕《》〈〉「」『』:;,.!?/\\、，。；：！？_-—–·•*＊'\"“”‘’")
@@ -164,12 +164,6 @@ def _folded(text: str) -> tuple[str, Sequence[int]]:
     return "".join(out), index
 
 
-_INDEX_CACHE: dict[str, LabelIndex] = {}
-
-
 def label_index(rules: Rules) -> LabelIndex:
     """The compiled label table of a rules file (one per process and rules file)."""
-    idx = _INDEX_CACHE.get(rules.sha256)
-    if idx is None:
-        idx = _INDEX_CACHE[rules.sha256] = LabelIndex(rules)
-    return idx
+    return compiled(rules, "labels", LabelIndex)

@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from ..config import Rules
+from ..config import Rules, compiled
 from ..model import Block
 from .labels import norm
 
@@ -167,12 +167,6 @@ def _strength(first: Block, form: str, numbered: bool) -> int:
     return 2 if numbered or first.heading is not None else 1
 
 
-_LOCATORS: dict[str, SectionLocator] = {}
-
-
 def section_locator(rules: Rules) -> SectionLocator:
     """The compiled locator of a rules file (one per process and rules file)."""
-    loc = _LOCATORS.get(rules.sha256)
-    if loc is None:
-        loc = _LOCATORS[rules.sha256] = SectionLocator(rules)
-    return loc
+    return compiled(rules, "sections", SectionLocator)

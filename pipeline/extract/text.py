@@ -123,16 +123,17 @@ def strip_hint(lines: list[str], hint: str, min_ratio: float = 0.8) -> list[str]
     """Applicant paragraphs without the printed hint, when it was left in place (loosely matched).
 
     The hint may fill the first paragraph(s) on its own (wrapped over several lines in a PDF), or
-    the applicant may have typed straight after it in the same paragraph.
+    the applicant may have typed straight after it in the same paragraph. A paragraph that is only
+    the hint's tail is dropped wherever it stands: cut from its label when the label cell broke
+    over a page, it lands among the applicant's paragraphs (a PDF row continued on the next page).
     """
     hint_norm = _norm_cached(hint)
     if not lines or not hint_norm:
         return lines
-    # The hint's tail alone in a paragraph: cut from its label when the label cell broke over a
-    # page, it lands among the applicant's paragraphs (a PDF row continued on the next page).
-    lines = [ln for ln in lines if not _hint_tail(ln, hint_norm)] or lines[:0]
-    if not lines:
-        return lines
+    return [ln for ln in _strip_leading_hint(lines, hint_norm, min_ratio) if not _hint_tail(ln, hint_norm)]
+
+
+def _strip_leading_hint(lines: list[str], hint_norm: str, min_ratio: float) -> list[str]:
     acc = ""
     sm = difflib.SequenceMatcher(None, "", hint_norm, autojunk=False)  # indexes the hint once
     for k in range(min(len(lines), 4)):
