@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import logging
 import time
 import zipfile
 from dataclasses import dataclass
@@ -15,6 +16,8 @@ from pathlib import Path
 from ..config import Rules
 from ..model import FileProblem, FileResult, Layout, SourceFile
 from ..safety import Limits
+
+log = logging.getLogger(__name__)
 
 
 class ExtractionError(Exception):
@@ -201,7 +204,10 @@ def extract_file(path: Path, display: str, rules: Rules, options: ExtractOptions
     except RecursionError:
         result.problems.append(FileProblem("FILE_UNREADABLE", "文档结构嵌套过深，无法解析"))
     except Exception as exc:  # noqa: BLE001 - a bad file must never stop the batch
-        result.problems.append(FileProblem("FILE_UNREADABLE", f"无法解析文件: {type(exc).__name__}: {str(exc)[:200]}"))
+        # The parser's own words (English, a traceback) are for the log, not for the reviewer.
+        log.exception("unexpected error reading %s", display)
+        result.problems.append(FileProblem("FILE_UNREADABLE", f"文件内容不合规范，解析时出错（{type(exc).__name__}），"
+                                                              "请核对文件能否用 Word 或 PDF 阅读器正常打开"))
     kinds = {d.kind for d in result.documents}
     src.kind = "both" if kinds == {"form", "letter"} else (kinds.pop() if kinds else "unknown")
     result.seconds = time.perf_counter() - started
