@@ -5,10 +5,12 @@ each worker process reuses it for every page. Its onnxruntime sessions run on th
 the cores (`PIPELINE_THREADS`, set by the worker pool: cores // workers), without a memory arena
 (memory goes back after each page) and without spinning threads; a session that fails raises
 `OcrError`, which the PDF backend reports as an unread page (EXTRACTION_INCOMPLETE), never as an
-unreadable file or a missing OCR engine. A page is straightened first (the skew of its
-ruling lines), read from its red channel (a red stamp fades into the paper, black text under it
-stays), and returned as characters with boxes plus the table ruling lines found in the image,
-so the PDF backend rebuilds lines, cells and paragraphs exactly as for a text PDF. Checkboxes are
+unreadable file or a missing OCR engine. A page is straightened first (`straighten`): turned
+upright when it was scanned sideways or upside down (one text detection on a small copy and the
+angle classifier on a few lines), then levelled by the skew of its ruling lines, or of its text
+lines when it has none; the PDF backend notes what was done per page. It is read from its red
+channel (a red stamp fades into the paper, black text under it stays), and returned as characters
+with boxes plus the table ruling lines found in the image, so the PDF backend rebuilds lines, cells and paragraphs exactly as for a text PDF. Checkboxes are
 judged from the image itself (ink inside a small square next to a label), because recognisers
 read an empty box as 口 and a ticked one as 区 or drop it.
 """
@@ -303,6 +305,13 @@ def _long_runs(dark: np.ndarray, horizontal: bool, min_len: int):
 
 def skew_angle(img: Image.Image) -> float:
     """Skew of the page in degrees from its long horizontal ruling lines (0 when it has none)."""
+    angle = _rule_skew(img)
+    return 0.0 if angle is None else angle
+
+
+def _rule_skew(img: Image.Image, min_share: float = 1 / 6) -> float | None:
+    """Skew from the horizontal ruling lines at least `min_share` of the page wide, or None when the
+    page has none."""
     gray = np.asarray(img.convert("L"))
     dark = gray < _INK
     min_len = max(40, gray.shape[1] // 30)
@@ -310,7 +319,7 @@ def skew_angle(img: Image.Image) -> float:
     angles, weights = [], []
     for i in range(1, n):
         x, y, w, h, _ = stats[i]
-        if w < gray.shape[1] // 6 or h > max(12, w // 20):
+        if w < gray.shape[1] * min_share or h > max(12, w // 20):
             continue
         ys, xs = np.nonzero(labels[y : y + h, x : x + w] == i)
         if len(xs) < 20:
@@ -319,7 +328,7 @@ def skew_angle(img: Image.Image) -> float:
         angles.append(math.degrees(math.atan(slope)))
         weights.append(w)
     if not angles:
-        return 0.0
+        return None
     order = np.argsort(angles)
     cum = np.cumsum(np.asarray(weights, dtype=float)[order])
     return float(np.asarray(angles)[order][np.searchsorted(cum, cum[-1] / 2)])
@@ -333,6 +342,177 @@ def deskew(img: Image.Image) -> tuple[Image.Image, float]:
     return img.convert("RGB").rotate(
         angle, resample=Image.Resampling.BICUBIC, fillcolor=(255, 255, 255)
     ), angle
+
+
+# Shorter side (pixels) of the copy of a page the orientation and skew detection sees: text 10.5 pt
+# at 200 dpi is ~13 px high there, enough for the detector, and one detection costs ~0.3 s.
+_ORIENT_SIDE = 736
+# Text-line skew smaller than this (degrees) is left alone: below the boxes' precision, and the
+# recogniser reads it as is. Ruling lines are precise to ~0.05 degrees (`deskew`'s 0.08 applies).
+_TEXT_SKEW_MIN = 0.3
+_MAX_SKEW = 5.0
+# Lines whose direction the angle classifier votes on (the longest ones), and the longest crop it
+# sees, in line heights (its input is 48 x 192: a longer crop is squeezed unreadable).
+_VOTE_LINES = 8
+_VOTE_CROP = 8
+# PIL's transpose that turns a page clockwise by the key (degrees).
+_TURN = {90: Image.Transpose.ROTATE_270, 180: Image.Transpose.ROTATE_180, 270: Image.Transpose.ROTATE_90}
+
+
+@dataclass
+class Straightened:
+    """A page image upright and level, and what was done to it."""
+
+    image: Image.Image
+    turn: int = 0  # degrees turned clockwise before reading: 0, 90, 180 or 270
+    skew: float = 0.0  # degrees of skew undone (after the turn)
+    by_rules: bool = False  # the skew was measured on ruling lines (else on text lines)
+
+    def note(self, page: int) -> str | None:
+        """Chinese note for the report (第2页已自动旋转90°…), or None when little was done."""
+        done = []
+        if self.turn:
+            done.append(f"已自动旋转{self.turn}°（顺时针）")
+        if abs(self.skew) >= 0.5:
+            done.append(f"已校正倾斜{abs(self.skew):.1f}°")
+        if not done:
+            return None
+        return f"第{page}页为扫描页，方向或角度不正：" + "，".join(done) + "后识别"
+
+
+def _red(img: Image.Image) -> np.ndarray:
+    """The red channel (a red stamp fades into the paper, black text under it stays)."""
+    return np.asarray(img.convert("RGB"))[..., 0]
+
+
+def _text_lines(red: np.ndarray) -> tuple[list[tuple[float, float, float, float, float]], float]:
+    """Text boxes of the detector on a small copy of the page: (cx, cy, long, short, angle) in the
+    page's pixels, angle of the long edge in degrees (image y down, -90..90], and the scale used."""
+    import cv2
+
+    engine = get_engine()
+    if engine is None:
+        raise RuntimeError(_engine_error or "OCR engine unavailable")
+    s = min(1.0, _ORIENT_SIDE / max(1, min(red.shape)))
+    small = red if s >= 1.0 else cv2.resize(
+        red, (max(1, round(red.shape[1] * s)), max(1, round(red.shape[0] * s))), interpolation=cv2.INTER_AREA
+    )
+    try:
+        quads, _ = engine.text_det(np.ascontiguousarray(np.stack([small] * 3, axis=-1)))
+    except MemoryError:
+        raise
+    except Exception as exc:
+        raise OcrError(f"OCR 引擎出错：{type(exc).__name__}") from exc
+    out = []
+    for q in quads if quads is not None else []:
+        q = np.asarray(q, dtype=float) / s
+        e1, e2 = q[1] - q[0], q[2] - q[1]
+        l1, l2 = float(np.hypot(*e1)), float(np.hypot(*e2))
+        e = e1 if l1 >= l2 else e2
+        angle = math.degrees(math.atan2(e[1], e[0]))
+        angle = angle - 180 if angle > 90 else angle + 180 if angle <= -90 else angle
+        cx, cy = q.mean(axis=0)
+        out.append((float(cx), float(cy), max(l1, l2), min(l1, l2), angle))
+    return out, s
+
+
+def _weighted_median(values: list[float], weights: list[float]) -> float:
+    order = np.argsort(values)
+    cum = np.cumsum(np.asarray(weights, dtype=float)[order])
+    return float(np.asarray(values)[order][np.searchsorted(cum, cum[-1] / 2)])
+
+
+def _line_crop(red: np.ndarray, line, skew: float, sideways: bool) -> np.ndarray:
+    """One text line cut out level (its skew undone), lying horizontal: a sideways page's line is
+    turned 90 degrees counter-clockwise. At most `_VOTE_CROP` line heights long (its start)."""
+    import cv2
+
+    cx, cy, length, short, _ = line
+    length = min(length, _VOTE_CROP * short)
+    w, h = (length, short) if not sideways else (short, length)
+    m = cv2.getRotationMatrix2D((cx, cy), skew, 1.0)
+    if not sideways:
+        m[0, 2] += w / 2 - cx + (line[2] - length) / 2  # keep the line's start when it is cut short
+    else:
+        m[0, 2] += w / 2 - cx
+    m[1, 2] += h / 2 - cy
+    crop = cv2.warpAffine(red, m, (max(1, round(w)), max(1, round(h))), flags=cv2.INTER_LINEAR,
+                          borderValue=255)
+    if sideways:
+        crop = np.rot90(crop)
+    return np.ascontiguousarray(np.stack([crop] * 3, axis=-1))
+
+
+def orientation(img: Image.Image) -> tuple[int, float]:
+    """How far to turn the page clockwise (0/90/180/270) and its text lines' skew in degrees.
+
+    One text detection on a small copy: horizontal text gives wide boxes, a page scanned sideways
+    tall ones; their long edges' median angle (modulo 90) is the skew. Whether those lines read
+    forwards or upside down is voted by rapidocr's angle classifier on the longest few lines, cut
+    out level (a cheap model: 48 x 192 pixels a line), with the recogniser's confidence as the
+    tie-break when the vote is close. A page with too little text is left as it is."""
+    red = _red(img)
+    lines, _ = _text_lines(red)
+    lines = [ln for ln in lines if ln[2] >= 2 * ln[3] and ln[3] >= 4]
+    if not lines:
+        return 0, 0.0
+    wide = sum(ln[2] for ln in lines if abs(ln[4]) < 45)
+    tall = sum(ln[2] for ln in lines if abs(ln[4]) >= 45)
+    sideways = tall > wide
+    lines = [ln for ln in lines if (abs(ln[4]) >= 45) == sideways]
+    # The skew in the page's own frame (modulo 90), the same after a quarter turn.
+    skews = [((ln[4] + 45) % 90) - 45 for ln in lines]
+    skew = _weighted_median(skews, [ln[2] for ln in lines])
+    longest = sorted(lines, key=lambda ln: -ln[2])[:_VOTE_LINES]
+    crops = [_line_crop(red, ln, skew, sideways) for ln in longest]
+    engine = get_engine()
+    try:
+        _, res, _ = engine.text_cls([c.copy() for c in crops])
+        votes = {"0": 0.0, "180": 0.0}
+        for label, score in res:
+            votes[str(label)] = votes.get(str(label), 0.0) + float(score)
+        flipped = votes["180"] > votes["0"]
+        if min(votes.values()) > 0.5 * max(votes.values()):  # a close vote: read a few lines both ways
+            few = crops[:3]
+            fwd, _ = engine.text_rec([c.copy() for c in few])
+            back, _ = engine.text_rec([np.ascontiguousarray(c[::-1, ::-1]) for c in few])
+            flipped = sum(float(r[1]) for r in back) > sum(float(r[1]) for r in fwd)
+    except MemoryError:
+        raise
+    except Exception as exc:
+        raise OcrError(f"OCR 引擎出错：{type(exc).__name__}") from exc
+    finally:
+        release_memory()
+    # A sideways line was cut out turned 90 degrees counter-clockwise: read forwards, the page
+    # wants the same turn (270 clockwise); upside down, the opposite one.
+    turn = (270 if not flipped else 90) if sideways else (180 if flipped else 0)
+    return turn, skew
+
+
+def straighten(img: Image.Image) -> Straightened:
+    """The page turned upright (`orientation`) and levelled: by its ruling lines when it has
+    some (precise), else by its text lines' skew; an angle beyond 5 degrees is not a skew."""
+    turn, text_skew = orientation(img)
+    if turn:
+        img = img.transpose(_TURN[turn])
+    rule = _rule_skew(img)
+    angle, least = (rule, 0.08) if rule is not None else (text_skew, _TEXT_SKEW_MIN)
+    if not least <= abs(angle) <= _MAX_SKEW:
+        return Straightened(img, turn, 0.0, rule is not None)
+    level = _rotate(img, angle)
+    if rule is None:
+        # Rules skewed past ~2 degrees break up under the line finder's opening: measured again on
+        # the page levelled by its text, they correct what is left (text boxes are good to ~0.2).
+        # Only a table's long rules: a short underline's slope is no better than the text's.
+        rest = _rule_skew(level, 1 / 3)
+        if rest is not None and 0.08 <= abs(rest) <= 1.0:
+            angle += rest
+            level, rule = _rotate(img, angle), rest
+    return Straightened(level, turn, angle, rule is not None)
+
+
+def _rotate(img: Image.Image, angle: float) -> Image.Image:
+    return img.convert("RGB").rotate(angle, resample=Image.Resampling.BICUBIC, fillcolor=(255, 255, 255))
 
 
 def ruling_lines(

@@ -1353,8 +1353,14 @@ def _ocr_pages(scanned: list[PageData], renderer, deadline: _Deadline, layout: L
         deadline.restart()
         note_stage("ocr", restart_clock=True)
         try:
-            img, _ = ocr_mod.deskew(page_img)
+            fixed = ocr_mod.straighten(page_img)
+            img = fixed.image
             del page_img
+            if fixed.turn in (90, 270):  # read as the upright page: its width is the scan's height
+                p.width, p.height = p.height, p.width
+            note = fixed.note(p.number)
+            if note:
+                layout.notes.append(Note(note, Provenance(display, page=p.number)))
             scale = img.width / p.width if p.width else OCR_DPI / 72
             _read_scan(img, p)
             _page_seals(img, p, scale, *seal, layout, display)
