@@ -195,3 +195,10 @@ def test_a_form_with_pages_turned_and_skewed_reads_as_the_straight_scan(tmp_path
     (skew,) = [m for m in notes if m.startswith("第4页")]
     assert abs(float(re.search(r"已校正倾斜([0-9.]+)°", skew).group(1)) - 2) <= 0.3
     assert not any(m.startswith("第1页") for m in notes)
+
+
+def test_a_page_with_too_little_text_is_left_as_it_is():
+    """A blank page is not turned nor levelled, and gets no note."""
+    blank = Image.new("RGB", (1654, 2339), (255, 255, 255))
+    fixed = ocr.straighten(blank)
+    assert (fixed.turn, fixed.skew) == (0, 0.0) and fixed.image is blank and fixed.note(1) is None

@@ -354,6 +354,8 @@ _MAX_SKEW = 5.0
 # Lines whose direction the angle classifier votes on (the longest ones), and the longest crop it
 # sees, in line heights (its input is 48 x 192: a longer crop is squeezed unreadable).
 _VOTE_LINES = 8
+# Fewest text lines (twice as long as high) a page needs before it is turned.
+_MIN_LINES = 3
 _VOTE_CROP = 8
 # PIL's transpose that turns a page clockwise by the key (degrees).
 _TURN = {90: Image.Transpose.ROTATE_270, 180: Image.Transpose.ROTATE_180, 270: Image.Transpose.ROTATE_90}
@@ -460,9 +462,14 @@ def orientation(img: Image.Image) -> tuple[int, float]:
     tall = sum(ln[2] for ln in lines if abs(ln[4]) >= 45)
     sideways = tall > wide
     lines = [ln for ln in lines if (abs(ln[4]) >= 45) == sideways]
+    # A page is turned only on clear evidence (a few lines, mostly one way): a wrong turn of an
+    # upright page costs all of it; a page left sideways is only read poorly.
+    sure = len(lines) >= _MIN_LINES and (tall if sideways else wide) >= 2 * (wide if sideways else tall)
     # The skew in the page's own frame (modulo 90), the same after a quarter turn.
     skews = [((ln[4] + 45) % 90) - 45 for ln in lines]
     skew = _weighted_median(skews, [ln[2] for ln in lines])
+    if not sure:  # left as it is: levelled only when its lines lie as the page does
+        return 0, skew if not sideways else 0.0
     longest = sorted(lines, key=lambda ln: -ln[2])[:_VOTE_LINES]
     crops = [_line_crop(red, ln, skew, sideways) for ln in longest]
     engine = get_engine()
