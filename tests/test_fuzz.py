@@ -60,7 +60,8 @@ def check(pool, tmp_path: Path, data: bytes, suffix: str) -> FileResult:
     assert time.monotonic() - started < LIMIT_S + 10, "a file ran past the per-file limit"
     assert outcome.failure != "error", f"an exception escaped the extractor: {outcome.detail}"
     res = outcome_result(task, outcome, limits)
-    assert isinstance(res, FileResult)
+    assert res.source.path == task.display and res.source.kind in {"form", "letter", "both", "unknown"}
+    assert res.source.sha256 == task.sha256  # the file's identity survives whatever its parser did
     json.dumps(to_jsonable(res), ensure_ascii=False, allow_nan=False)  # the results contract can carry it
     for problem in res.problems:
         assert problem.rule in {"FILE_UNREADABLE", "FILE_ENCRYPTED", "FILE_UNSUPPORTED", "OCR_UNAVAILABLE"}
