@@ -251,7 +251,7 @@ class FormReader:
         sections: dict[str, str | None] = {}
         for spec in self.rules.sections:
             if spec.key not in self.label_prov:
-                sections[spec.key] = None  # no heading found: unknown, not empty (see gaps())
+                sections[spec.key] = None  # no heading found: unknown, not empty (section_gaps)
                 continue
             lines = strip_hint(paragraphs(self._texts(spec.key)), spec.hint)
             sections[spec.key] = "\n".join(lines)
