@@ -126,9 +126,9 @@ def _grid(angle: float = 0.0) -> Image.Image:
 @pytest.mark.parametrize("angle", [0.0, 0.6, -0.8])
 def test_skew_is_measured_and_undone(angle):
     img = _grid(angle)
-    assert abs(ocr.skew_angle(img) + angle) < 0.15
-    straight, _ = ocr.deskew(img)
-    h_rules, v_rules = ocr.ruling_lines(np.asarray(straight.convert("L")) < 140)
+    done = ocr.straighten(img)
+    assert abs(done.skew + angle) < 0.15 and done.turn == 0
+    h_rules, v_rules = ocr.ruling_lines(np.asarray(done.image.convert("L")) < 140)
     assert len([r for r in h_rules if r[1] - r[0] > 900]) == 4
     assert len([r for r in v_rules if r[1] - r[0] > 450]) == 3
 

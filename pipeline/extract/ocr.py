@@ -303,12 +303,6 @@ def _long_runs(dark: np.ndarray, horizontal: bool, min_len: int):
     return n, labels, stats
 
 
-def skew_angle(img: Image.Image) -> float:
-    """Skew of the page in degrees from its long horizontal ruling lines (0 when it has none)."""
-    angle = _rule_skew(img)
-    return 0.0 if angle is None else angle
-
-
 def _rule_skew(img: Image.Image, min_share: float = 1 / 6) -> float | None:
     """Skew from the horizontal ruling lines at least `min_share` of the page wide, or None when the
     page has none."""
@@ -334,21 +328,11 @@ def _rule_skew(img: Image.Image, min_share: float = 1 / 6) -> float | None:
     return float(np.asarray(angles)[order][np.searchsorted(cum, cum[-1] / 2)])
 
 
-def deskew(img: Image.Image) -> tuple[Image.Image, float]:
-    """The page turned straight (by its ruling lines), and the angle undone in degrees."""
-    angle = skew_angle(img)
-    if not 0.08 <= abs(angle) <= 5:
-        return img, 0.0
-    return img.convert("RGB").rotate(
-        angle, resample=Image.Resampling.BICUBIC, fillcolor=(255, 255, 255)
-    ), angle
-
-
 # Shorter side (pixels) of the copy of a page the orientation and skew detection sees: text 10.5 pt
 # at 200 dpi is ~13 px high there, enough for the detector, and one detection costs ~0.3 s.
 _ORIENT_SIDE = 736
 # Text-line skew smaller than this (degrees) is left alone: below the boxes' precision, and the
-# recogniser reads it as is. Ruling lines are precise to ~0.05 degrees (`deskew`'s 0.08 applies).
+# recogniser reads it as is. Ruling lines are precise to ~0.05 degrees (0.08 applies to them).
 _TEXT_SKEW_MIN = 0.3
 _MAX_SKEW = 5.0
 # Lines whose direction the angle classifier votes on (the longest ones), and the longest crop it
