@@ -3,26 +3,18 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections import defaultdict
 
 from .config import Rules
 from .discover import SubmissionInput
 from .extract import extension_of
 from .model import ExtractedDocument, FileProblem, FileResult, Gap, SourceFile, Submission
+from .normalise import name_key
 from .safety import sanitize_name, unique_name
 
 # When one submission holds the same attachment twice (a DOCX and its PDF, say), values are taken
 # from the most faithful format first and missing ones filled from the others.
 FORMAT_RANK = {"docx": 0, "doc": 1, "pdf": 2}
-
-
-def normalise_name(text: str | None) -> str:
-    """Scenario/unit names compared ignoring width, spaces and quote-like brackets."""
-    if not text:
-        return ""
-    text = unicodedata.normalize("NFKC", text)
-    return re.sub(r"[\s《》〈〉“”\"'‘’「」『』()（）]", "", text)
 
 
 def _rank(src: SourceFile) -> tuple[int, int]:
@@ -138,11 +130,11 @@ def _group_loose(loose, taken: set[str]) -> list[Submission]:
         forms = [d for d in (res.documents if res else []) if d.kind == "form"]
         letters = [d for d in (res.documents if res else []) if d.kind == "letter"]
         if forms and forms[0].fields.get("scenario_name"):
-            key = normalise_name(forms[0].fields["scenario_name"])
+            key = name_key(forms[0].fields["scenario_name"])
             groups[key].append((sin, res, extra))
             titles.setdefault(key, (forms[0].fields.get("lead_unit_name") or "", forms[0].fields["scenario_name"]))
         elif letters and letters[0].fields.get("letter_scenario_name"):
-            groups[normalise_name(letters[0].fields["letter_scenario_name"])].append((sin, res, extra))
+            groups[name_key(letters[0].fields["letter_scenario_name"])].append((sin, res, extra))
         else:
             singles.append((sin, res, extra))
     out: list[Submission] = []
@@ -152,7 +144,7 @@ def _group_loose(loose, taken: set[str]) -> list[Submission]:
             base = f"{unit}-{scenario}" if unit else scenario
         else:  # letters whose form is not among the loose files
             base = members[0][0].submission_id
-        sub_id = unique_name(sanitize_name(normalise_name(base) if not scenario else base), taken)
+        sub_id = unique_name(sanitize_name(name_key(base) if not scenario else base), taken)
         names = "、".join(m[0].source_name for m in members)
         grouping = f"批次顶层散放文件，按文件内容中的场景名称「{scenario or key}」归组: {names}"
         out.append(build_submission(sub_id, "loose", grouping, [m[1] for m in members if m[1]], [p for m in members for p in m[2]]))

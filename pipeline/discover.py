@@ -25,7 +25,7 @@ from pathlib import Path, PurePosixPath
 
 from .config import Rules
 from .model import FileProblem
-from .safety import MB, Limits, fs_name, sanitize_name, unique_name, visible
+from .safety import MB, Limits, bomb_ratio, fs_name, sanitize_name, unique_name, visible
 
 
 @dataclass
@@ -238,8 +238,7 @@ class Discoverer:
         if info.flag_bits & 0x1:
             sub.files.append(_refused(rel, "FILE_ENCRYPTED", "压缩包成员设有密码，无法解压", info.file_size))
             return
-        if info.file_size > lim.ratio_floor_mb * MB and info.file_size > lim.max_zip_ratio * max(info.compress_size, 1):
-            ratio = info.file_size / max(info.compress_size, 1)
+        if (ratio := bomb_ratio(info, lim)) is not None:
             sub.files.append(_refused(rel, "FILE_UNREADABLE",
                                       f"压缩比 {ratio:.0f}:1 异常（上限 {lim.max_zip_ratio}:1，疑似压缩炸弹），未解压", info.file_size))
             return

@@ -113,6 +113,14 @@ def _xml_head(zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes:
     return head
 
 
+def bomb_ratio(info: zipfile.ZipInfo, limits: Limits) -> float | None:
+    """The compression ratio of a zip member (or DOCX part) when it is bomb-like, else None."""
+    ratio = info.file_size / max(info.compress_size, 1)
+    if info.file_size > limits.ratio_floor_mb * MB and ratio > limits.max_zip_ratio:
+        return ratio
+    return None
+
+
 def check_ooxml(path: Path, limits: Limits) -> FileProblem | None:
     """Refuse a DOCX whose parts break the limits or whose XML declares a DTD; None when it may be parsed.
 
@@ -132,8 +140,7 @@ def check_ooxml(path: Path, limits: Limits) -> FileProblem | None:
         total = 0
         for info in infos:
             total += info.file_size
-            if info.file_size > limits.ratio_floor_mb * MB and info.file_size > limits.max_zip_ratio * max(info.compress_size, 1):
-                ratio = info.file_size / max(info.compress_size, 1)
+            if (ratio := bomb_ratio(info, limits)) is not None:
                 return FileProblem("FILE_UNREADABLE", f"文档部件 {visible(info.filename)[:80]} 解压后 {info.file_size / MB:.0f} MB，"
                                    f"压缩比 {ratio:.0f}:1 异常（上限 {limits.max_zip_ratio}:1），疑似压缩炸弹，未解析")
             if info.file_size > limits.max_docx_part_mb * MB:

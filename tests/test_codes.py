@@ -3,26 +3,24 @@ rules read from a valid code (Shanghai division, registration authority)."""
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import pytest
 
+from pipeline.normalise import code_key as normalise_code
 from pipeline.validate.codes import (
     USCC_CHARSET,
     check_code,
     natures_for_authority,
-    normalise_code,
     org_check_char,
     uscc_check_char,
 )
 
 # Publicly registered unified social credit codes of well-known companies (from their business
 # licences as published), used only as known-valid examples of the standard.
-REAL_USCC = [
-    "914403001922038216",
-    "91440300708461136T",
-    "91330100799655058B",
-    "91110000710925462X",
-    "91310000132149237G",
-]
+PUBLISHED = json.loads((Path(__file__).parent / "fixtures" / "published_codes.json").read_text("utf-8"))
+REAL_USCC = PUBLISHED["uscc"]
 ORG_BODIES = ["12345678", "MA1FL0A1", "0000000A", "31415926"]
 
 

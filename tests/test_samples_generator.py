@@ -15,6 +15,8 @@ import docx
 import pdfplumber
 import pytest
 
+from samples.gen.codes import is_valid_uscc, org_check_char, uscc_check_char
+
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT / "samples"
 BATCH = SAMPLES / "batch"
@@ -310,3 +312,23 @@ def test_broken_files_are_really_broken():
             assert not data.startswith(b"%PDF") or b"/Encrypt" in data, key
         if info["format"] == "docx":
             assert not zipfile.is_zipfile(io.BytesIO(data)), key
+
+
+PUBLISHED_CODES = json.loads((ROOT / "tests" / "fixtures" / "published_codes.json").read_text("utf-8"))
+
+
+@pytest.mark.parametrize("code", PUBLISHED_CODES["uscc"])
+def test_generator_check_characters_reproduce_published_codes(code):
+    """The generator computes its own check characters; published codes, not the validator, say
+    whether it gets them right, so the samples stay an independent check of the validator."""
+    assert uscc_check_char(code[:17]) == code[17]
+    assert org_check_char(code[8:16]) == code[16]
+    assert is_valid_uscc(code)
+    for pos in range(18):  # and it rejects every one-character change of them
+        wrong = "0" if code[pos] != "0" else "1"
+        assert not is_valid_uscc(code[:pos] + wrong + code[pos + 1:])
+
+
+def test_generator_org_check_character_matches_the_worked_example():
+    for body, check in PUBLISHED_CODES["org_worked_examples"].items():
+        assert org_check_char(body) == check

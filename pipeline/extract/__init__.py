@@ -15,7 +15,7 @@ from pathlib import Path
 
 from ..config import Rules
 from ..model import FileProblem, FileResult, Layout, SourceFile
-from ..safety import Limits
+from ..safety import Limits, check_size
 
 log = logging.getLogger(__name__)
 
@@ -186,9 +186,9 @@ def extract_file(path: Path, display: str, rules: Rules, options: ExtractOptions
     result = FileResult(source=src)
     try:
         src.sha256 = sha256 or sha256_of(path)
-        if src.size > options.limits.max_file_mb * 2**20:
+        if (too_big := check_size(src.size, options.limits)) is not None:
             src.format = detect_format(path, ext, deep=False)
-            raise ExtractionError("FILE_UNREADABLE", f"文件大小 {src.size / 2**20:.0f} MB 超过上限 {options.limits.max_file_mb} MB，未读取")
+            raise ExtractionError(too_big.rule, too_big.reason)
         src.format = detect_format(path, ext)
         layouts = read_layouts(path, display, ext, options, src.format)
         for layout in layouts:

@@ -8,6 +8,7 @@ import unicodedata
 from collections import Counter
 from functools import lru_cache
 
+from ..normalise import code_key
 from .checkbox import UNCHECKED, glyph_meaning
 from .labels import IGNORABLE_CHARS, norm
 
@@ -46,11 +47,8 @@ def paragraphs(texts: list[str]) -> list[str]:
 
 
 def normalise_code(text: str | None) -> str | None:
-    """An organisation / credit code as compared: width-folded, uppercase, no spaces or hyphens."""
-    if not text:
-        return None
-    code = re.sub(r"[\s\-‐‑‒–—_]", "", unicodedata.normalize("NFKC", text)).upper()
-    return code or None
+    """A code as extracted: `normalise.code_key`, or None when there is none."""
+    return code_key(text) or None
 
 
 # Hints ------------------------------------------------------------------------------------------

@@ -18,9 +18,10 @@ import numpy as np
 
 from ..config import Rules
 from ..model import Finding, Submission
+from ..normalise import name_key
 from .basic import unit_identity
 from .registry import Context, Prepared, rule
-from .text import as_text, is_blank, normalise_for_similarity, normalise_name
+from .text import as_text, is_blank, normalise_for_similarity
 
 SHINGLE = 5
 PERMUTATIONS = 64
@@ -44,7 +45,7 @@ def duplicate_key(c: Context) -> tuple[str, str] | None:
     code, name = c.fields.get("lead_unit_code"), c.fields.get("scenario_name")
     if is_blank(code) or is_blank(name):
         return None
-    return unit_identity(c, code), normalise_name(name)
+    return unit_identity(c, code), name_key(name)
 
 
 @rule(id="DUPLICATE_SUBMISSION", reads=("lead_unit_code", "scenario_name"), severity="error", scope="batch", field=None,
@@ -171,7 +172,7 @@ def check_reused_narratives(subs: list[Submission], rules: Rules, prep: Prepared
     same_unit_ok = set(spec.get("same_unit_sections", []))
     ctxs = _contexts(subs, rules, prep)
     dup_key = [duplicate_key(ctxs[s.submission_id]) for s in subs]
-    unit = [(k[0] if k else None) or normalise_name(s.fields.get("lead_unit_name")) or None for s, k in zip(subs, dup_key, strict=True)]
+    unit = [(k[0] if k else None) or name_key(s.fields.get("lead_unit_name")) or None for s, k in zip(subs, dup_key, strict=True)]
     for section in spec.get("sections", []):
         docs: list[tuple[int, str]] = []
         for i, s in enumerate(subs):

@@ -10,8 +10,9 @@ whose embedded organisation code fails that check is invalid even when the outer
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass
+
+from ..normalise import code_key
 
 USCC_CHARSET = "0123456789ABCDEFGHJKLMNPQRTUWXY"  # no I, O, S, V, Z
 USCC_VALUE = {c: i for i, c in enumerate(USCC_CHARSET)}
@@ -19,15 +20,6 @@ USCC_WEIGHTS = tuple(pow(3, i, 31) for i in range(17))  # 3^(i-1) mod 31 for i =
 ORG_WEIGHTS = (3, 7, 9, 10, 5, 8, 4, 2)
 ORG_BODY = re.compile(r"^[0-9A-Z]{8}$")
 
-# Separators applicants put inside codes: spaces of all widths and dash-like characters.
-_SEPARATORS = re.compile(r"[\s\-‐‑‒–—―−－_.·•]")
-
-
-def normalise_code(raw: str | None) -> str:
-    """Uppercase, half-width, without spaces or hyphens (so `12345678-9` becomes `123456789`)."""
-    if not raw:
-        return ""
-    return _SEPARATORS.sub("", unicodedata.normalize("NFKC", str(raw))).upper()
 
 
 def _org_value(ch: str) -> int:
@@ -102,7 +94,7 @@ def _check_uscc(code: str, require_embedded_org_check: bool) -> str | None:
 
 def check_code(raw: str | None, require_embedded_org_check: bool = True) -> CodeCheck:
     """Validate a code as written (normalised first); blank codes are invalid with a reason."""
-    code = normalise_code(raw)
+    code = code_key(raw)
     if not code:
         return CodeCheck(code, False, reason="未填写")
     if len(code) == 18:

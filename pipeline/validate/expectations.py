@@ -26,10 +26,10 @@ from typing import Any
 
 from ..config import Rules
 from ..model import Finding, Submission
+from ..normalise import code_key, name_key
 from .basic import joint_units, unit_identity
-from .codes import normalise_code
 from .registry import REGISTRY, Context, Prepared, severity_of
-from .text import as_list, as_text, is_blank, normalise_name
+from .text import as_list, as_text, is_blank
 
 log = logging.getLogger(__name__)
 
@@ -113,7 +113,7 @@ def submission_rows(subs: list[Submission], rules: Rules, prep: Prepared) -> tup
             row[key] = _value(f.get(key))
         for group in spec["required_any"]:
             row[any_of_column(group)] = next((_value(f.get(k)) for k in group if not is_blank(f.get(k))), None)
-        code = normalise_code(as_text(f.get("lead_unit_code")))
+        code = code_key(as_text(f.get("lead_unit_code")))
         row["lead_unit_code"] = code or None
         for key in ("direction", "unit_nature"):
             values = as_list(f.get(key))
@@ -124,7 +124,7 @@ def submission_rows(subs: list[Submission], rules: Rules, prep: Prepared) -> tup
             n = lengths.get(sec.key)
             row[length_column(sec.key)] = int(n) if n is not None else None
         row["joint_unit_count"] = len(joint_units(f))
-        name = normalise_name(f.get("scenario_name"))
+        name = name_key(f.get("scenario_name"))
         row["duplicate_unit"] = unit_identity(c, code) if code and row["has_form"] else None
         row["duplicate_scenario"] = name if name and row["has_form"] else None
         rows.append(row)
@@ -147,7 +147,7 @@ def joint_unit_rows(subs: list[Submission], rules: Rules, prep: Prepared) -> lis
             continue
         c = Context(s, rules, prep)
         for i, u in enumerate(joint_units(s.fields)):
-            code = normalise_code(as_text(u.get("code")))
+            code = code_key(as_text(u.get("code")))
             rows.append({
                 "submission_id": s.submission_id,
                 "joint_index": i,

@@ -8,8 +8,9 @@ from datetime import date
 
 from .. import clauses as clausematch
 from ..model import Evidence, Finding
+from ..normalise import name_key
 from .registry import Context, rule
-from .text import as_text, is_blank, normalise_name
+from .text import as_text, is_blank
 
 
 @rule(id="SCENARIO_NAME_MISMATCH", reads=("scenario_name",), severity="error", scope="letter", field="letter_scenario_name",
@@ -23,7 +24,7 @@ def check_scenario_name(c: Context) -> Iterator[Finding]:
     if is_blank(letter_name):
         yield c.finding("SCENARIO_NAME_MISMATCH", "letter_scenario_name", problem="未填写",
                         form_name=as_text(form_name))
-    elif normalise_name(letter_name) != normalise_name(form_name):
+    elif name_key(letter_name) != name_key(form_name):
         yield c.finding("SCENARIO_NAME_MISMATCH", "letter_scenario_name", excerpt=letter_name,
                         problem=f"为「{as_text(letter_name)}」", form_name=as_text(form_name),
                         details={"letter": as_text(letter_name), "form": as_text(form_name)})

@@ -8,7 +8,6 @@ from functools import lru_cache
 from typing import Any
 
 # Quote-like brackets and marks ignored when names are compared (《》“” and their relatives).
-_NAME_NOISE = re.compile(r"[\s《》〈〉<>“”\"'‘’「」『』【】]")
 # Whitespace, punctuation and symbols: everything that is not a letter, digit or ideograph.
 _NOT_WORD = re.compile(r"[\W_]+")
 _LEADING_NUMBER = re.compile(r"^\s*(?:[（(]?\d{1,2}[)）.、．:：]|[（(][一二三四五六七八九十][)）]|[一二三四五六七八九十][、.．])\s*")
@@ -67,13 +66,6 @@ def _fold_table() -> dict[int, str]:
 def fold(text: str) -> str:
     """Per character NFKC + lower case where that keeps one character, so offsets stay valid."""
     return text.translate(_fold_table())
-
-
-def normalise_name(text: Any) -> str:
-    """A scenario or unit name compared ignoring spaces, 《》“” and width."""
-    if is_blank(text):
-        return ""
-    return _NAME_NOISE.sub("", unicodedata.normalize("NFKC", str(text))).casefold()
 
 
 def normalise_clause(text: Any) -> str:
