@@ -28,60 +28,71 @@ from lxml import etree
 from ..model import Block, ImageInfo, Layout, Note, Provenance
 from ..safety import check_ooxml
 from . import checkbox
-
-W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
-W14_NS = "http://schemas.microsoft.com/office/word/2010/wordml"
-MC_NS = "http://schemas.openxmlformats.org/markup-compatibility/2006"
-A_NS = "http://schemas.openxmlformats.org/drawingml/2006/main"
-R_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
-V_NS = "urn:schemas-microsoft-com:vml"
-M_NS = "http://schemas.openxmlformats.org/officeDocument/2006/math"
-IMAGE_REL = "/image"
-# ISO/IEC 29500 Strict (Word's "Strict Open XML Document") names the same elements and attributes
-# in its own namespaces; a Strict main part is renamed to the transitional ones and read as usual.
-STRICT_NAMESPACES = {
-    "http://purl.oclc.org/ooxml/wordprocessingml/main": W_NS,
-    "http://purl.oclc.org/ooxml/officeDocument/relationships": R_NS,
-    "http://purl.oclc.org/ooxml/drawingml/main": A_NS,
-    "http://purl.oclc.org/ooxml/drawingml/wordprocessingDrawing":
-        "http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing",
-    "http://purl.oclc.org/ooxml/drawingml/picture": "http://schemas.openxmlformats.org/drawingml/2006/picture",
-    "http://purl.oclc.org/ooxml/officeDocument/math": M_NS,
-}
-# Relationship types (in .rels parts) of Strict packages, by their transitional names.
-STRICT_RELATIONSHIPS = {
-    "http://purl.oclc.org/ooxml/officeDocument/relationships/": "http://schemas.openxmlformats.org/officeDocument/2006/relationships/",
-}
-
-
-def _w(tag: str) -> str:
-    return f"{{{W_NS}}}{tag}"
-
-
-P, R, T, TBL, TR, TC = _w("p"), _w("r"), _w("t"), _w("tbl"), _w("tr"), _w("tc")
-SDT, SDT_PR, SDT_CONTENT = _w("sdt"), _w("sdtPr"), _w("sdtContent")
-TAB, PTAB, BR, CR, SYM = _w("tab"), _w("ptab"), _w("br"), _w("cr"), _w("sym")
-FLD_CHAR, INSTR_TEXT, FLD_SIMPLE, FF_DATA = _w("fldChar"), _w("instrText"), _w("fldSimple"), _w("ffData")
-DRAWING, PICT, OBJECT = _w("drawing"), _w("pict"), _w("object")
-RPR, RFONTS, TC_PR, TR_PR = _w("rPr"), _w("rFonts"), _w("tcPr"), _w("trPr")
-PPR, PSTYLE, OUTLINE_LVL, BOLD = _w("pPr"), _w("pStyle"), _w("outlineLvl"), _w("b")
-NO_BREAK_HYPHEN = _w("noBreakHyphen")
-ALT_CONTENT, MC_CHOICE, MC_FALLBACK = f"{{{MC_NS}}}AlternateContent", f"{{{MC_NS}}}Choice", f"{{{MC_NS}}}Fallback"
-TXBX_CONTENT = _w("txbxContent")
-W_VAL, W_FONT, W_CHAR = _w("val"), _w("font"), _w("char")
-W14_CHECKBOX, W14_CHECKED, W14_VAL = f"{{{W14_NS}}}checkbox", f"{{{W14_NS}}}checked", f"{{{W14_NS}}}val"
-SHOWING_PLACEHOLDER = _w("showingPlcHdr")
-GRID_BEFORE, GRID_SPAN, V_MERGE, H_MERGE = _w("gridBefore"), _w("gridSpan"), _w("vMerge"), _w("hMerge")
-FLD_CHAR_TYPE, FF_DATA_CHECKBOX = _w("fldCharType"), _w("checkBox")
-FF_CHECKED, FF_DEFAULT = _w("checked"), _w("default")
-CUSTOM_XML = _w("customXml")
-FONT_ATTRS = tuple(_w(a) for a in ("ascii", "hAnsi", "eastAsia", "cs"))
-R_EMBED, R_ID = f"{{{R_NS}}}embed", f"{{{R_NS}}}id"
-M_T = f"{{{M_NS}}}t"
-# Containers whose children are read as if they stood in their parent.
-INLINE_WRAPPERS = frozenset(_w(t) for t in ("hyperlink", "smartTag", "ins", "fldSimple", "customXml", "bdo", "dir", "moveTo"))
-BLOCK_WRAPPERS = frozenset(_w(t) for t in ("customXml", "ins", "moveTo"))
-SKIPPED = frozenset(_w(t) for t in ("del", "moveFrom", "pPr", "rPr", "proofErr", "bookmarkStart", "bookmarkEnd"))
+from .wordml import (
+    A_NS,
+    ALT_CONTENT,
+    BLOCK_WRAPPERS,
+    BOLD,
+    BR,
+    CR,
+    DRAWING,
+    FF_CHECKED,
+    FF_DATA,
+    FF_DATA_CHECKBOX,
+    FF_DEFAULT,
+    FLD_CHAR,
+    FLD_CHAR_TYPE,
+    GRID_SPAN,
+    H_MERGE,
+    IMAGE_REL,
+    INLINE_WRAPPERS,
+    INSTR_TEXT,
+    M_NS,
+    M_T,
+    NO_BREAK_HYPHEN,
+    OBJECT,
+    OUTLINE_LVL,
+    PICT,
+    PPR,
+    PSTYLE,
+    PTAB,
+    R_EMBED,
+    R_ID,
+    RPR,
+    SDT,
+    SDT_CONTENT,
+    SDT_PR,
+    SHOWING_PLACEHOLDER,
+    SKIPPED,
+    STRICT_NAMESPACES,
+    STRICT_RELATIONSHIPS,
+    SYM,
+    TAB,
+    TBL,
+    TC_PR,
+    TXBX_CONTENT,
+    V_MERGE,
+    V_NS,
+    W14_CHECKBOX,
+    W14_CHECKED,
+    W14_VAL,
+    W_CHAR,
+    W_FONT,
+    W_VAL,
+    P,
+    R,
+    T,
+    alt_branch,
+    cell_content,
+    cells,
+    first_child,
+    first_children,
+    grid_before,
+    has_pua,
+    int_val,
+    rows,
+    symbol_font,
+)
 
 # Style names that make a heading when a style carries no outline level (Word's built-in names, as
 # stored in styles.xml, and WPS's Chinese ones).
@@ -242,13 +253,13 @@ class _ParagraphStyles:
 
 
 def _outline_level(ppr: etree._Element | None) -> int | None:
-    el = _child(ppr, OUTLINE_LVL) if ppr is not None else None
-    return _int_val(el, 9) if el is not None else None
+    el = first_child(ppr, OUTLINE_LVL) if ppr is not None else None
+    return int_val(el, 9) if el is not None else None
 
 
 def _bold(rpr: etree._Element | None) -> bool | None:
     """A run or style's own bold setting: True, False, or None when it sets none."""
-    el = _child(rpr, BOLD) if rpr is not None else None
+    el = first_child(rpr, BOLD) if rpr is not None else None
     if el is None:
         return None
     return el.get(W_VAL, "true").lower() not in _FALSE
@@ -310,7 +321,7 @@ class _Walker:
         elif tag == TBL:
             self.table(el)
         elif tag == SDT:
-            content = _child(el, SDT_CONTENT)
+            content = first_child(el, SDT_CONTENT)
             if content is not None:
                 for child in content:
                     self.block_level(child)
@@ -318,7 +329,7 @@ class _Walker:
             for child in el:
                 self.block_level(child)
         elif tag == ALT_CONTENT:
-            branch = _alt_branch(el)
+            branch = alt_branch(el)
             if branch is not None:
                 for child in branch:
                     self.block_level(child)
@@ -332,10 +343,10 @@ class _Walker:
     def body_paragraph(self, p: etree._Element) -> None:
         prov = Provenance(file=self.display, paragraph=self.n_paragraphs)
         self.n_paragraphs += 1
-        ppr = _child(p, PPR)
-        style, level = _first_children(ppr, (PSTYLE, OUTLINE_LVL))
+        ppr = first_child(p, PPR)
+        style, level = first_children(ppr, (PSTYLE, OUTLINE_LVL))
         style_level, style_bold = self.pkg.styles().get(style.get(W_VAL, "") if style is not None else "Normal")
-        level_own = _int_val(level, 9) if level is not None else None
+        level_own = int_val(level, 9) if level is not None else None
         outline = level_own if level_own is not None else style_level
         acc = _Inline(bold_default=style_bold)
         self.paragraph(p, acc)
@@ -368,13 +379,13 @@ class _Walker:
         t = self.n_tables
         self.n_tables += 1
         origin: dict[int, Block] = {}  # grid column → block of the cell that starts a vertical merge
-        for r, tr in enumerate(_rows(tbl)):
-            col = _int_val(_grid_before(tr), 0)
+        for r, tr in enumerate(rows(tbl)):
+            col = int_val(grid_before(tr), 0)
             first = True
-            for tc in _cells(tr):
-                pr = _child(tc, TC_PR)
-                grid_span, vmerge, hmerge = _first_children(pr, (GRID_SPAN, V_MERGE, H_MERGE))
-                span = max(1, _int_val(grid_span, 1))
+            for tc in cells(tr):
+                pr = first_child(tc, TC_PR)
+                grid_span, vmerge, hmerge = first_children(pr, (GRID_SPAN, V_MERGE, H_MERGE))
+                span = max(1, int_val(grid_span, 1))
                 if hmerge is not None and hmerge.get(W_VAL, "continue") == "continue" and not first:
                     col += span
                     continue
@@ -386,7 +397,7 @@ class _Walker:
                 acc = _Inline()
                 nested: list[etree._Element] = []
                 lines: list[str] = []
-                for child in _cell_content(tc):
+                for child in cell_content(tc):
                     if child.tag == P:
                         before = len(acc.parts)
                         self.paragraph(child, acc)
@@ -415,7 +426,7 @@ class _Walker:
             elif tag == SDT:
                 self.inline_sdt(child, acc)
             elif tag == ALT_CONTENT:
-                branch = _alt_branch(child)
+                branch = alt_branch(child)
                 if branch is not None:
                     self.inline(branch, acc)
             elif tag in SKIPPED:
@@ -424,17 +435,17 @@ class _Walker:
                 acc.parts.extend(t.text or "" for t in child.iter(M_T))
 
     def inline_sdt(self, sdt: etree._Element, acc: _Inline) -> None:
-        pr = _child(sdt, SDT_PR)
+        pr = first_child(sdt, SDT_PR)
         if pr is not None:
-            box = _child(pr, W14_CHECKBOX)
+            box = first_child(pr, W14_CHECKBOX)
             if box is not None:
-                checked = _child(box, W14_CHECKED)
+                checked = first_child(box, W14_CHECKED)
                 state = checkbox.content_control_state(checked.get(W14_VAL) if checked is not None else None)
                 acc.parts.append(checkbox.CHECKED if state else checkbox.UNCHECKED)
                 return
-            if _child(pr, SHOWING_PLACEHOLDER) is not None:
+            if first_child(pr, SHOWING_PLACEHOLDER) is not None:
                 return  # the prompt text of an empty content control is not applicant text
-        content = _child(sdt, SDT_CONTENT)
+        content = first_child(sdt, SDT_CONTENT)
         if content is not None:
             self.inline(content, acc)
 
@@ -451,11 +462,11 @@ class _Walker:
                 if not text:
                     continue
                 if fonts is None:
-                    rpr = rpr if rpr is not None else _child(r, RPR)
-                    fonts = _symbol_font(rpr)
+                    rpr = rpr if rpr is not None else first_child(r, RPR)
+                    fonts = symbol_font(rpr)
                     bold = _bold(rpr)
                     bold = acc.bold_default if bold is None else bold
-                acc.parts.append(self.decode_text(text, fonts or None, acc) if fonts or _has_pua(text) else text)
+                acc.parts.append(self.decode_text(text, fonts or None, acc) if fonts or has_pua(text) else text)
                 n = len(text.strip())
                 if bold:
                     acc.bold_chars += n
@@ -480,7 +491,7 @@ class _Walker:
             elif tag in (DRAWING, PICT, OBJECT):
                 self.graphic(child, acc)
             elif tag == ALT_CONTENT:
-                branch = _alt_branch(child)
+                branch = alt_branch(child)
                 if branch is not None:
                     for g in branch:
                         if g.tag in (DRAWING, PICT, OBJECT):
@@ -522,11 +533,11 @@ class _Walker:
     def field_char(self, fc: etree._Element, acc: _Inline) -> None:
         kind = fc.get(FLD_CHAR_TYPE)
         if kind == "begin":
-            ff = _child(fc, FF_DATA)
-            box = _child(ff, FF_DATA_CHECKBOX) if ff is not None else None
+            ff = first_child(fc, FF_DATA)
+            box = first_child(ff, FF_DATA_CHECKBOX) if ff is not None else None
             fld = {"instr": "", "hide": False, "box": box is not None}
             if box is not None:
-                checked, default = _first_children(box, (FF_CHECKED, FF_DEFAULT))
+                checked, default = first_children(box, (FF_CHECKED, FF_DEFAULT))
                 state = checkbox.legacy_checkbox_state(
                     checked.get(W_VAL) if checked is not None else None, checked is not None,
                     default.get(W_VAL) if default is not None else None)
@@ -559,89 +570,3 @@ class _Walker:
                 acc.images.extend(sub.images)
                 acc.unknown.extend(sub.unknown)
 
-
-def _alt_branch(alt: etree._Element) -> etree._Element | None:
-    """The branch of an mc:AlternateContent to read: the first Choice, else the Fallback."""
-    choice = _child(alt, MC_CHOICE)
-    return choice if choice is not None else _child(alt, MC_FALLBACK)
-
-
-def _child(el: etree._Element, tag: str) -> etree._Element | None:
-    """The first child with `tag`, as `el.find(tag)` gives it, without ElementPath's overhead
-    (used for property elements, which come first among a handful of children)."""
-    for child in el:
-        if child.tag == tag:
-            return child
-    return None
-
-
-def _first_children(el: etree._Element | None, tags: tuple[str, ...]) -> tuple[etree._Element | None, ...]:
-    """The first child of `el` with each of `tags` (None each when `el` is None), in one pass."""
-    found: dict[str, etree._Element | None] = dict.fromkeys(tags)
-    if el is not None:
-        for child in el:
-            tag = child.tag
-            if tag in found and found[tag] is None:
-                found[tag] = child
-    return tuple(found[t] for t in tags)
-
-
-def _grid_before(tr: etree._Element) -> etree._Element | None:
-    """`tr.find("w:trPr/w:gridBefore")`: the first gridBefore of the first trPr that has one."""
-    for child in tr:
-        if child.tag == TR_PR:
-            before = _child(child, GRID_BEFORE)
-            if before is not None:
-                return before
-    return None
-
-
-def _unwrapped(parent: etree._Element, tags: tuple[str, ...]):
-    """Children with one of `tags`, looking through content controls and custom-XML wrappers."""
-    for child in parent:
-        if child.tag in tags:
-            yield child
-        elif child.tag in (SDT, CUSTOM_XML):
-            inner = _child(child, SDT_CONTENT) if child.tag == SDT else child
-            if inner is not None:
-                yield from _unwrapped(inner, tags)
-
-
-def _rows(tbl: etree._Element):
-    return _unwrapped(tbl, (TR,))
-
-
-def _cells(tr: etree._Element):
-    return _unwrapped(tr, (TC,))
-
-
-def _cell_content(tc: etree._Element):
-    return _unwrapped(tc, (P, TBL))
-
-
-def _int_val(el: etree._Element | None, default: int) -> int:
-    if el is None:
-        return default
-    try:
-        return int(el.get(W_VAL, default))
-    except ValueError:
-        return default
-
-
-def _symbol_font(rpr: etree._Element | None) -> str | None:
-    """The symbol font named by a run's w:rFonts (any of ascii/hAnsi/eastAsia/cs), else ''."""
-    fonts = _child(rpr, RFONTS) if rpr is not None else None
-    # Nearly every run names text fonts only: one look at all the attribute values rules it out.
-    if fonts is not None and any(map(checkbox.font_key, fonts.values())):
-        for attr in FONT_ATTRS:
-            name = fonts.get(attr)
-            if name and checkbox.is_symbol_font(name):
-                return name
-    return ""
-
-
-_PUA = re.compile("[\uf000-\uf0ff]")
-
-
-def _has_pua(text: str) -> bool:
-    return _PUA.search(text) is not None
