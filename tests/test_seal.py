@@ -108,13 +108,14 @@ def test_crop_is_a_small_png(seal_rules):
     assert img.format == "PNG" and max(img.size) <= 120 and len(b64) < 16_000
 
 
-def test_region_labelling_without_scipy_agrees():
-    """The plain search used when scipy is absent finds the same regions as scipy's labelling."""
+def test_regions_are_eight_connected_boxes():
+    """Diagonal neighbours join one region; a gap of one cell separates two."""
     import numpy as np
 
-    from pipeline.extract.seal import _components, _components_bfs
+    from pipeline.extract.seal import _components
 
-    rng = np.random.default_rng(0)
-    for _ in range(10):
-        grid = rng.random((60, 80)) < 0.3
-        assert sorted(_components(grid)) == sorted(_components_bfs(grid))
+    grid = np.zeros((6, 8), dtype=bool)
+    grid[0, 0] = grid[1, 1] = grid[2, 2] = True  # one diagonal stroke
+    grid[0, 5:8] = grid[1, 7] = True  # an L apart from it
+    grid[5, 0] = True  # a single cell
+    assert sorted(_components(grid)) == [(0, 0, 3, 3), (0, 5, 2, 8), (5, 0, 6, 1)]

@@ -10,32 +10,20 @@ import hashlib
 import logging
 import time
 import zipfile
-from dataclasses import dataclass
 from pathlib import Path
+
+import olefile
 
 from ..config import Rules
 from ..model import FileProblem, FileResult, Layout, SourceFile
-from ..safety import Limits, check_size
+from ..safety import check_size
+from .base import ExtractionError, ExtractOptions, Reader
+from .doc import read_ole
+from .docx import read_docx
+from .fields import documents_from_layout
+from .pdf import read_pdf
 
 log = logging.getLogger(__name__)
-
-
-class ExtractionError(Exception):
-    """A file that cannot be read; `rule` is FILE_UNREADABLE, FILE_ENCRYPTED or OCR_UNAVAILABLE."""
-
-    def __init__(self, rule: str, reason: str):
-        super().__init__(reason)
-        self.rule = rule
-        self.reason = reason
-
-
-@dataclass(frozen=True)
-class ExtractOptions:
-    limits: Limits = Limits()
-    ocr: bool = True  # False behaves as if no OCR engine were installed
-    soffice: str | None = None  # path to LibreOffice; None: look on PATH
-    seal: tuple[float, int] | None = None  # rules [seal] (min_red_ratio, min_size_px); set by extract_file
-    seal_labels: tuple[str, ...] = ()  # rules [seal] near_labels (盖章, 公章…); set by extract_file
 
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -108,8 +96,6 @@ def _zip_names(path: Path) -> set[str] | None:
 def _ole_streams(path: Path) -> set[str] | None:
     """An OLE file's stream paths; None when olefile is missing or cannot parse it."""
     try:
-        import olefile
-
         with olefile.OleFileIO(str(path)) as ole:
             return {"/".join(s) for s in ole.listdir(streams=True, storages=False)}
     except Exception:  # noqa: BLE001 - a damaged OLE file: the reader reports it
@@ -123,6 +109,9 @@ def sha256_of(path: Path) -> str:
             h.update(chunk)
     return h.hexdigest()
 
+
+# The backend for each format `detect_format` names.
+READERS: dict[str, Reader] = {"docx": read_docx, "pdf": read_pdf, "doc": read_ole, "encrypted-ooxml": read_ole}
 
 # What a content the checker does not read as a document is, and what to do (FILE_UNREADABLE).
 _NOT_A_DOCUMENT = {
@@ -138,18 +127,8 @@ def read_layouts(path: Path, display: str, ext: str, options: ExtractOptions, fm
     fmt = fmt or detect_format(path, ext)
     if fmt == "empty":
         raise ExtractionError("FILE_UNREADABLE", "文件为空（0 字节）")
-    if fmt == "docx":
-        from .docx import read_docx
-
-        return [read_docx(path, display, options)]
-    if fmt == "pdf":
-        from .pdf import read_pdf
-
-        return [read_pdf(path, display, options)]
-    if fmt in ("doc", "encrypted-ooxml"):
-        from .doc import read_ole
-
-        return [read_ole(path, display, options)]
+    if (reader := READERS.get(fmt)) is not None:
+        return [reader(path, display, options)]
     if fmt in _NOT_A_DOCUMENT:
         raise ExtractionError("FILE_UNREADABLE", _NOT_A_DOCUMENT[fmt])
     raise ExtractionError("FILE_UNREADABLE", f"文件内容无法识别为 Word 或 PDF 文档（不是 .{ext} 文件应有的内容）")
@@ -170,7 +149,6 @@ def extract_file(path: Path, display: str, rules: Rules, options: ExtractOptions
 
     `sha256`: the content hash when the caller already has it (the engine hashes once, for its cache).
     """
-    from .fields import documents_from_layout
 
     options = options or ExtractOptions()
     if options.seal is None:

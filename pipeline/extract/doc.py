@@ -15,7 +15,11 @@ import subprocess
 import tempfile
 from pathlib import Path
 
+import olefile
+
 from ..model import Layout
+from .base import ExtractionError, ExtractOptions
+from .docx import read_docx
 
 _ENCRYPTED_STREAMS = ("EncryptionInfo", "EncryptedPackage")
 _FIB_FLAGS_OFFSET = 0x0A
@@ -26,28 +30,23 @@ _NO_SOFFICE = "无法读取旧版 Word（.doc）文件：未找到 LibreOffice�
 def ole_encryption(path: Path) -> bool:
     """Whether an OLE file is an encrypted OOXML package or a password-protected .doc."""
     try:
-        import olefile
-    except ImportError:
-        olefile = None
-    if olefile is not None:
-        try:
-            with olefile.OleFileIO(str(path)) as ole:
-                streams = {"/".join(s) for s in ole.listdir(streams=True, storages=False)}
-                if any(name in streams for name in _ENCRYPTED_STREAMS):
-                    return True
-                if ole.exists("WordDocument"):
-                    head = ole.openstream("WordDocument").read(_FIB_FLAGS_OFFSET + 2)
-                    if len(head) >= _FIB_FLAGS_OFFSET + 2:
-                        flags = int.from_bytes(head[_FIB_FLAGS_OFFSET:_FIB_FLAGS_OFFSET + 2], "little")
-                        return bool(flags & _FIB_ENCRYPTED)
-                return False
-        except Exception:  # noqa: BLE001 - a damaged OLE file: fall back to a byte search
-            pass
+        with olefile.OleFileIO(str(path)) as ole:
+            streams = {"/".join(s) for s in ole.listdir(streams=True, storages=False)}
+            if any(name in streams for name in _ENCRYPTED_STREAMS):
+                return True
+            if ole.exists("WordDocument"):
+                head = ole.openstream("WordDocument").read(_FIB_FLAGS_OFFSET + 2)
+                if len(head) >= _FIB_FLAGS_OFFSET + 2:
+                    flags = int.from_bytes(head[_FIB_FLAGS_OFFSET:_FIB_FLAGS_OFFSET + 2], "little")
+                    return bool(flags & _FIB_ENCRYPTED)
+            return False
+    except Exception:  # noqa: BLE001 - a damaged OLE file: fall back to a byte search
+        pass
     data = path.read_bytes()
     return any(name.encode("utf-16-le") in data for name in _ENCRYPTED_STREAMS)
 
 
-def find_soffice(options) -> str | None:
+def find_soffice(options: ExtractOptions) -> str | None:
     if options.soffice:
         return options.soffice if Path(options.soffice).exists() or shutil.which(options.soffice) else None
     return shutil.which("soffice") or shutil.which("libreoffice")
@@ -55,8 +54,6 @@ def find_soffice(options) -> str | None:
 
 def convert_to_docx(path: Path, soffice: str, timeout_s: float, workdir: Path) -> Path:
     """Convert a .doc into `workdir` with a private LibreOffice profile; returns the .docx path."""
-    from . import ExtractionError
-
     src = workdir / "input.doc"
     shutil.copyfile(path, src)
     profile = workdir / "profile"
@@ -83,10 +80,8 @@ def convert_to_docx(path: Path, soffice: str, timeout_s: float, workdir: Path) -
     return result
 
 
-def read_ole(path: Path, display: str, options) -> Layout:
+def read_ole(path: Path, display: str, options: ExtractOptions) -> Layout:
     """Read an OLE file: FILE_ENCRYPTED for protected files, else convert .doc → .docx and read that."""
-    from . import ExtractionError
-    from .docx import read_docx
 
     if ole_encryption(path):
         raise ExtractionError("FILE_ENCRYPTED", "文件已加密（设置了打开密码），无法读取内容，请提交未加密的文件")

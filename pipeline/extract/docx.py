@@ -13,6 +13,7 @@ transitional namespaces in memory before python-docx opens them.
 
 from __future__ import annotations
 
+import base64
 import io
 import re
 import zipfile
@@ -21,13 +22,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import docx
+import numpy as np
 from docx.enum.style import WD_STYLE_TYPE
 from docx.opc.exceptions import PackageNotFoundError
 from lxml import etree
+from PIL import Image
 
+from ..config import load_rules
 from ..model import Block, ImageInfo, Layout, Note, Provenance
 from ..safety import check_ooxml
 from . import checkbox
+from .base import ExtractionError, ExtractOptions
+from .seal import red_mask, to_rgb
 from .wordml import (
     A_NS,
     ALT_CONTENT,
@@ -107,13 +113,11 @@ _RATIO_SIDE = 256
 _THUMB_MIN_RED = 0.01
 
 
-def read_docx(path: Path, display: str, options) -> Layout:
+def read_docx(path: Path, display: str, options: ExtractOptions) -> Layout:
     """Read a .docx file; raises ExtractionError for files that are not readable Word documents.
 
     The package's part count, sizes and DTDs are checked first (`safety.check_ooxml`): python-docx
     reads every part into memory."""
-    from . import ExtractionError
-
     problem = check_ooxml(path, options.limits)
     if problem is not None:
         raise ExtractionError(problem.rule, problem.reason)
@@ -194,10 +198,7 @@ class _Package:
         return self._styles
 
     def _analyse(self, blob: bytes) -> tuple[int, int, float, bool, str | None] | None:
-        import numpy as np
-        from PIL import Image
 
-        from .seal import red_mask, to_rgb
 
         if len(blob) > self.limit:
             return None
@@ -267,7 +268,6 @@ def _bold(rpr: etree._Element | None) -> bool | None:
 
 def _thumbnail_b64(img, max_side: int = 96) -> str:
     """A small PNG of a picture for the report (fast settings: it is only looked at)."""
-    import base64
 
     thumb = img.copy()
     thumb.thumbnail((max_side, max_side))
@@ -278,7 +278,6 @@ def _thumbnail_b64(img, max_side: int = 96) -> str:
 
 def _default_seal() -> tuple[float, int]:
     """[seal] thresholds of the packaged rules, for callers that did not pass their own."""
-    from ..config import load_rules
 
     seal = load_rules().raw["seal"]
     return float(seal["min_red_ratio"]), int(seal["min_size_px"])

@@ -17,6 +17,7 @@ read an empty box as 口 and a ticked one as 区 or drop it.
 
 from __future__ import annotations
 
+import ctypes
 import logging
 import math
 import os
@@ -26,6 +27,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from PIL import Image
+
+from ..workers import thread_budget
 
 CHECKED, UNCHECKED = "☑", "☐"
 # A box whose ink is too faint or too little to call either way: read as neither (checkbox.UNSURE).
@@ -91,7 +94,6 @@ class OcrError(RuntimeError):
 
 def threads() -> int:
     """Threads the OCR engine may use: the worker's share of the cores (PIPELINE_THREADS), else all."""
-    from ..workers import thread_budget
 
     return thread_budget()
 
@@ -179,8 +181,6 @@ def release_memory() -> None:
         return
     try:
         if _libc is None:
-            import ctypes
-
             _libc = ctypes.CDLL(None)
         _libc.malloc_trim(0)
     except Exception:  # noqa: BLE001 - not glibc: the allocator keeps its pages

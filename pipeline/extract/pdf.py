@@ -25,9 +25,22 @@ from pathlib import Path
 from statistics import median
 from typing import Any
 
+import pdfplumber
+import pypdfium2 as pdfium
+import pypdfium2.raw as pdfium_c
+from pdfminer.pdfdocument import PDFEncryptionError, PDFPasswordIncorrect
+from pdfminer.pdftypes import resolve1
+from pdfplumber.utils.exceptions import PdfminerException
+from PIL import Image
+
+from ..config import load_rules
 from ..model import Block, FileProblem, ImageInfo, Layout, Note, Provenance
+from ..workers import note_stage
 from . import checkbox
+from . import ocr as ocr_mod
+from .base import ExtractionError, ExtractOptions
 from .ocr import fix_text as ocr_fix_text
+from .seal import crop_png_b64, find_seals, image_info, to_rgb
 
 log = logging.getLogger(__name__)
 
@@ -171,8 +184,6 @@ class _Deadline:
         self.end = time.monotonic() + self.seconds
 
     def check(self) -> None:
-        from . import ExtractionError
-
         if time.monotonic() > self.end:
             raise ExtractionError("FILE_UNREADABLE", f"PDF 解析超时（超过 {self.seconds:.0f} 秒），已放弃")
 
@@ -183,11 +194,6 @@ class _Deadline:
 
 def _open(path: Path):
     """pdfplumber's PDF, trying the empty user password as viewers do; errors become problems."""
-    import pdfplumber
-    from pdfminer.pdfdocument import PDFEncryptionError, PDFPasswordIncorrect
-    from pdfplumber.utils.exceptions import PdfminerException
-
-    from . import ExtractionError
 
     fh = open(path, "rb")  # noqa: SIM115 - closed with the PDF
     try:
@@ -390,7 +396,6 @@ def _name(value) -> str | None:
 
 def _resolve(ref, key: str):
     try:
-        from pdfminer.pdftypes import resolve1
 
         obj = resolve1(ref)
         return obj.get(key) if isinstance(obj, dict) else None
@@ -1093,7 +1098,6 @@ class _Renderer:
             page.close()
 
     def _document(self):
-        import pypdfium2 as pdfium
 
         if self.doc is None:
             self.doc = pdfium.PdfDocument(str(self.path), password=None)
@@ -1102,7 +1106,6 @@ class _Renderer:
     def image_pixels(self, index: int, bbox: tuple[float, float, float, float], stream):
         """The picture drawn at `bbox` (top-left coordinates) at its own resolution, with its soft
         mask as alpha; None when no image object sits there."""
-        import pypdfium2.raw as pdfium_c
 
         page = self._document()[index]
         try:
@@ -1129,8 +1132,6 @@ class _Renderer:
 
 def _soft_mask(stream, size: tuple[int, int]):
     """The image's /SMask (8-bit grey, same size) as a PIL alpha channel, if it has a simple one."""
-    from pdfminer.pdftypes import resolve1
-    from PIL import Image
 
     try:
         mask = resolve1(stream.attrs.get("SMask")) if stream is not None else None
@@ -1153,9 +1154,8 @@ def _soft_mask(stream, size: tuple[int, int]):
 
 def _read_scan(img, p: PageData) -> None:
     """A straightened scanned page → the same lines and table cells a text page gives."""
-    from . import ocr
 
-    scan = ocr.read_scan(img, OCR_CHECKBOX_MIN_FILL)
+    scan = ocr_mod.read_scan(img, OCR_CHECKBOX_MIN_FILL)
     k = p.width / img.width if img.width else 72 / OCR_DPI
     chars = [
         {
@@ -1216,10 +1216,8 @@ def _near_label(bbox, lines: list[Line], labels: tuple[str, ...]) -> bool:
 # Entry point
 
 
-def read_pdf(path: Path, display: str, options) -> Layout:
+def read_pdf(path: Path, display: str, options: ExtractOptions) -> Layout:
     """A PDF → Layout; ExtractionError for encrypted, unreadable, oversized or timed-out files."""
-    from . import ExtractionError
-    from . import ocr as ocr_mod
 
     deadline = _Deadline(options.limits.file_timeout_s)
     seal_ratio, seal_px, seal_labels = _seal_settings(options)
@@ -1310,11 +1308,10 @@ def read_pdf(path: Path, display: str, options) -> Layout:
         pdf.close()
 
 
-def _seal_settings(options) -> tuple[float, int, tuple[str, ...]]:
+def _seal_settings(options: ExtractOptions) -> tuple[float, int, tuple[str, ...]]:
     """[seal] thresholds as extract_file passes them, or the packaged rules' when called directly."""
     if options.seal is not None:
         return options.seal[0], options.seal[1], tuple(options.seal_labels)
-    from ..config import load_rules
 
     seal = load_rules().raw["seal"]
     return float(seal["min_red_ratio"]), int(seal["min_size_px"]), tuple(seal.get("near_labels", ()))
@@ -1322,7 +1319,6 @@ def _seal_settings(options) -> tuple[float, int, tuple[str, ...]]:
 
 def _declared_pages(pdf) -> int | None:
     """/Count of the page tree, read before the tree is walked (a bomb may declare millions)."""
-    from pdfminer.pdftypes import resolve1
 
     try:
         count = resolve1(resolve1(pdf.doc.catalog.get("Pages")).get("Count"))
@@ -1342,8 +1338,6 @@ def _ocr_pages(scanned: list[PageData], renderer, deadline: _Deadline, layout: L
     at most 2000), so a long scan is limited page by page, and a page past the limit ends the worker
     with the file reported as EXTRACTION_INCOMPLETE. Rendering a page is not OCR: it runs on the
     file's clock, and a page that cannot be rendered stays the file's failure (FILE_UNREADABLE)."""
-    from ..workers import note_stage
-    from . import ocr as ocr_mod
 
     failed: dict[str, list[int]] = {}
     for p in scanned:
@@ -1389,7 +1383,6 @@ def _no_ocr_reason(options, pages: int, all_pages: bool = False) -> str:
 def _page_seals(
     img, p: PageData, scale: float, ratio: float, size_px: int, labels, layout: Layout, file: str
 ) -> None:
-    from .seal import crop_png_b64, find_seals
 
     for region in find_seals(img, ratio, size_px):
         x0, y0, x1, y1 = region.bbox
@@ -1421,7 +1414,6 @@ def _embedded_image(
 ) -> None:
     """Judge a picture placed on a text page (a pasted seal) from its own pixels, as the DOCX
     backend does: a page clip (an inline picture in a line of exact height) must not hide it."""
-    from .seal import crop_png_b64, image_info, to_rgb
 
     if src[0] * src[1] > _MAX_IMAGE_PIXELS:
         layout.notes.append(

@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import base64
 import io
-from collections import deque
 from dataclasses import dataclass
 
 import numpy as np
 from PIL import Image
+from scipy import ndimage
 
 # Work on images no larger than this (longest side, px); seals stay tens of pixels wide.
 _WORK_SIDE = 1600
@@ -64,39 +64,9 @@ def _downscaled(img: Image.Image) -> tuple[Image.Image, float]:
 
 
 def _components(grid: np.ndarray) -> list[tuple[int, int, int, int]]:
-    """Bounding boxes (r0, c0, r1, c1 exclusive) of 8-connected True regions of a small grid
-    (scipy's labelling when it is there, it comes with great_expectations; else a plain search)."""
-    try:
-        from scipy import ndimage
-    except ImportError:
-        return _components_bfs(grid)
+    """Bounding boxes (r0, c0, r1, c1 exclusive) of 8-connected True regions of a small grid."""
     labels, _ = ndimage.label(grid, structure=np.ones((3, 3), dtype=bool))
     return [(sl[0].start, sl[1].start, sl[0].stop, sl[1].stop) for sl in ndimage.find_objects(labels) if sl]
-
-
-def _components_bfs(grid: np.ndarray) -> list[tuple[int, int, int, int]]:
-    seen = np.zeros_like(grid, dtype=bool)
-    rows, cols = grid.shape
-    boxes = []
-    for r, c in zip(*np.nonzero(grid), strict=True):
-        if seen[r, c]:
-            continue
-        seen[r, c] = True
-        queue = deque([(r, c)])
-        r0 = r1 = r
-        c0 = c1 = c
-        while queue:
-            y, x = queue.popleft()
-            r0, r1, c0, c1 = min(r0, y), max(r1, y), min(c0, x), max(c1, x)
-            for ny in (y - 1, y, y + 1):
-                if ny < 0 or ny >= rows:
-                    continue
-                for nx in (x - 1, x, x + 1):
-                    if 0 <= nx < cols and grid[ny, nx] and not seen[ny, nx]:
-                        seen[ny, nx] = True
-                        queue.append((ny, nx))
-        boxes.append((int(r0), int(c0), int(r1) + 1, int(c1) + 1))
-    return boxes
 
 
 def _is_round(mask: np.ndarray) -> bool:
