@@ -26,6 +26,7 @@ from typing import Any
 from ..config import Rules
 from ..model import SEVERITY_ORDER, Finding, Note, Submission, to_jsonable
 from . import basic, batch, files, gaps, letter, sections  # noqa: F401  (importing registers the rules)
+from .expectations import run_expectations
 from .registry import CHECKS, REGISTRY, Context, Prepared, catalogue_records
 
 log = logging.getLogger(__name__)
@@ -146,8 +147,6 @@ def validate_across(submissions: list[Submission], rules: Rules, prep: Prepared 
     prep = prep or Prepared(rules)
     gx_run = None
     if expectations:
-        from .expectations import run_expectations
-
         gx_run = partial(run_expectations, submissions, rules, prep, cache=gx_cache, runner=gx_runner)
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="pipeline-gx") as pool:
         # The suites read the tables of fields, which the batch rules leave alone: when they run in

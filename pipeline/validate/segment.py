@@ -17,10 +17,8 @@ import tempfile
 import threading
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:  # imported on first use: a warm run answered from the cache never segments
-    import jieba
+import jieba
 
 # High enough that a domain term wins over the general dictionary's split of the same characters
 # (数字孪生 + 产线 rather than 数字 + 孪 + 生产线), low enough not to swallow neighbouring words.
@@ -68,8 +66,6 @@ def tokenizer(user_terms: tuple[str, ...], extra_terms: tuple[str, ...] = ()) ->
     with _LOCK:
         tk = _TOKENIZERS.get(key)
         if tk is None:
-            import jieba
-
             jieba.setLogLevel(logging.WARNING)
             tk = jieba.Tokenizer()
             tk.tmp_dir = _cache_dir()
@@ -90,8 +86,6 @@ def _initialize(tk: jieba.Tokenizer) -> None:
     file is newer than jieba's dictionary (jieba skips this check for its default dictionary; this
     file may outlive an upgrade of jieba). jieba reads the cache file itself; with no usable one, it
     builds the dictionary (~0.7 s) and writes its cache file where it looked for it."""
-    import jieba
-
     installed = installed_dictionary_cache()
     if (tk.dictionary == jieba.DEFAULT_DICT and not (Path(tk.tmp_dir) / _JIEBA_CACHE).is_file()
             and _newer_than_dictionary(installed)):
@@ -116,8 +110,6 @@ def _newer_than_dictionary(path: Path) -> bool:
 
 
 def _dictionary_file() -> str:
-    import jieba
-
     return os.path.join(os.path.dirname(jieba.__file__), jieba.DEFAULT_DICT_NAME)
 
 
@@ -125,8 +117,6 @@ def prebuild(dest: Path | None = None) -> Path:
     """Build jieba's default dictionary once and keep it at `dest` (default: installed_dictionary_cache()),
     so that a run in a fresh output folder reads it instead of building it (0.7 s of CPU). `make setup`
     runs this, as it compiles the bytecode. jieba itself writes the file (atomically, in its format)."""
-    import jieba
-
     jieba.setLogLevel(logging.WARNING)
     dest = dest or installed_dictionary_cache()
     dest.parent.mkdir(parents=True, exist_ok=True)
