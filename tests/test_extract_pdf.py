@@ -14,6 +14,8 @@ from pypdf import PdfReader, PdfWriter
 
 from pipeline.extract import ExtractOptions, extract_file
 from pipeline.extract import pdf as P
+from pipeline.extract.pdf import chars, flow
+from pipeline.extract.pdf import lines as L
 from pipeline.model import Note
 from pipeline.safety import Limits
 
@@ -267,7 +269,7 @@ def test_blank_page_is_not_a_scan(built, read, tmp_path):
 
 
 def _line(text, x0, top, x1, size=10.0, page=1, first=None):
-    return P.Line(text, x0, top, x1, top + size, size, first if first is not None else size, page)
+    return L.Line(text, x0, top, x1, top + size, size, first if first is not None else size, page)
 
 
 def test_paragraphs_by_fit_indent_and_gap():
@@ -279,7 +281,7 @@ def test_paragraphs_by_fit_indent_and_gap():
         _line("第二段结束", 0, 56, 50),
         _line("隔了一个空行的第三段", 0, 90, 100),
     ]
-    paras = P.paragraphs(lines, 0, 200)
+    paras = L.paragraphs(lines, 0, 200)
     assert [len(p) for p in paras] == [2, 3, 1]
 
 
@@ -287,23 +289,23 @@ def test_line_ending_early_for_an_unbreakable_word_does_not_end_the_paragraph():
     """系、ISO27001 cannot be split, so the line above stopped short: still one paragraph."""
     prev = _line("公司已通过ISO9001质量管理体", 0, 0, 150)
     nxt = _line("系、ISO27001信息安全管理体系", 0, 14, 190, first=70)
-    assert not P.breaks(prev, nxt, None, 0, 200)
-    assert P.breaks(prev, _line("下一段", 0, 14, 30), None, 0, 200)
+    assert not L.breaks(prev, nxt, None, 0, 200)
+    assert L.breaks(prev, _line("下一段", 0, 14, 30), None, 0, 200)
 
 
 def test_centred_wrapped_label_is_one_paragraph():
     lines = [_line("牵头单位名", 10, 0, 60), _line("称", 30, 14, 40)]
-    assert len(P.paragraphs(lines, 5, 65)) == 1
+    assert len(L.paragraphs(lines, 5, 65)) == 1
 
 
 def test_join_lines_spaces_only_between_latin_words():
     assert (
-        P.join_lines([_line("采用 edge", 0, 0, 100), _line("computing 技术", 0, 14, 80)])
+        L.join_lines([_line("采用 edge", 0, 0, 100), _line("computing 技术", 0, 14, 80)])
         == "采用 edge computing 技术"
     )
-    assert P.join_lines([_line("数字孪", 0, 0, 100), _line("生平台", 0, 14, 80)]) == "数字孪生平台"
+    assert L.join_lines([_line("数字孪", 0, 0, 100), _line("生平台", 0, 14, 80)]) == "数字孪生平台"
     assert (
-        P.join_lines([_line("zhangsan@exa", 0, 0, 100), _line("mple.com", 0, 14, 80)])
+        L.join_lines([_line("zhangsan@exa", 0, 0, 100), _line("mple.com", 0, 14, 80)])
         == "zhangsan@example.com"
     )
 
@@ -337,7 +339,7 @@ def _char(text, x0, font="ABCDEF+SimSun", size=10.0, top=0.0):
 )
 def test_symbol_font_chars(text, font, want):
     notes: list[Note] = []
-    out = P._decode_chars([_char(text, 0, font)], 1, notes, "f.pdf")
+    out = chars.decode_chars([_char(text, 0, font)], 1, notes, "f.pdf")
     assert [c["text"] for c in out] == [want] and not notes
 
 
@@ -347,7 +349,7 @@ def test_symbol_font_chars(text, font, want):
 )
 def test_undecidable_symbols_are_noted_not_guessed(text, font):
     notes: list[Note] = []
-    out = P._decode_chars([_char(text, 0, font), _char("国", 10), _char(text, 20, font)], 3, notes, "f.pdf")
+    out = chars.decode_chars([_char(text, 0, font), _char("国", 10), _char(text, 20, font)], 3, notes, "f.pdf")
     assert [c["text"] for c in out] == ["国"]
     assert len(notes) == 1 and "第3页" in notes[0].message and notes[0].prov.page == 3
 
@@ -363,7 +365,7 @@ def test_undecidable_symbols_are_noted_not_guessed(text, font):
     ],
 )
 def test_symbol_codes_printed_in_a_fallback_font(text, want, substituted):
-    assert P._canonical(text) == (want, substituted)
+    assert flow._canonical(text) == (want, substituted)
 
 
 def test_running_heads_and_page_numbers_removed():
