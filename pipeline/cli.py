@@ -283,3 +283,48 @@ def rules_cmd(rules_path: str | None) -> None:
     for rec in catalogue(rules):
         field = f"  [{rec['field']}]" if rec.get("field") else ""
         click.echo(f"{rec['id']:<28} {names[rec['severity']]:<4} {rec['description']}{field}")
+
+
+@main.command()
+@click.argument("old_out", type=click.Path(path_type=Path))
+@click.argument("new_out", type=click.Path(path_type=Path))
+@click.option("--out", "dest", required=True, type=click.Path(path_type=Path), help="Folder for changes.html and changes.xlsx.")
+@click.option("--rules", "rules_path", type=click.Path(), default=None)
+def compare(old_out: Path, new_out: Path, dest: Path, rules_path: str | None) -> None:
+    """Compare two runs (OLD_OUT, NEW_OUT: folders `pipeline run` wrote): per submission, the findings
+    fixed, still open and new, and the status change. Writes changes.html, changes.xlsx and
+    decisions.toml (the decisions carried over to the new run) to --out; reads only results.json."""
+    from .compare import (
+        CompareError,
+        carried_decisions,
+        decisions_toml,
+        load_results,
+        pair_submissions,
+        summary,
+    )
+    from .report import atomic_write_bytes
+    from .report.changes import changes_view, write_changes
+
+    rules = _load_rules_or_exit(rules_path)
+    try:
+        old, new = load_results(old_out), load_results(new_out)
+    except CompareError as exc:
+        _usage_error(str(exc))
+    dest = dest.resolve()
+    if dest in (old_out.resolve(), new_out.resolve()):
+        _usage_error("对比结果的输出文件夹不能是两次检查的输出文件夹之一")
+    pairs = pair_submissions(old["submissions"], new["submissions"])
+    s = summary(pairs)
+    view = changes_view(pairs, s, str(old_out), str(new_out), (old.get("run") or {}, new.get("run") or {}), rules)
+    write_changes(view, dest)
+    carried = carried_decisions(pairs)
+    atomic_write_bytes(dest / "decisions.toml", decisions_toml(carried, str(old_out), str(new_out)).encode("utf-8"))
+    extra = f"；新增申报 {s['added']} 份，未再提交 {s['gone']} 份" if s["added"] or s["gone"] else ""
+    click.echo(
+        f"对比完成: 配对 {s['paired']} 份申报（其中按单位+场景名称配对 {s['paired_by_name']} 份）{extra}。\n"
+        f"问题已解决 {s['fixed']} 个，仍存在 {s['open']} 个，新出现 {s['new']} 个；"
+        f"状态改善 {s['better']} 份，变差 {s['worse']} 份；沿用处理意见 {s['carried']} 条。\n"
+        f"→ {dest / 'changes.html'}、{dest / 'changes.xlsx'}"
+        + (f"\n沿用的处理意见已写入 {dest / 'decisions.toml'}，可用 pipeline run … --decisions 该文件 使其在新一次检查中生效"
+           if carried else "")
+    )

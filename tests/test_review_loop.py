@@ -257,3 +257,77 @@ def test_no_notices_flag_removes_them(base, tmp_path):
     assert (out / "notices").is_dir()
     _run(str(SAMPLE_BATCH), "--out", str(out), "--no-notices")
     assert not (out / "notices").exists()
+
+
+WEISHU = "上海卫数信息技术有限公司-传染病监测预警元宇宙可视化平台"  # two FILE_UNREADABLE: extra files removed
+HUANJING = "上海幻境互娱文化传媒有限公司-沉浸式互动影视内容创作平台"  # two FILE_ENCRYPTED: extra files removed
+ZHENTU = "上海臻图智造科技有限公司-白车身焊装产线数字孪生"  # passes; its letter removed → LETTER_MISSING
+
+
+def test_compare_a_resubmission(base, tmp_path):
+    """Run 1 with decisions; run 2 with two submissions fixed, one broken and one resubmitted under a
+    new folder name; compare pairs them, says what changed, and carries the decisions over."""
+    cache = str(base / ".cache")
+    decisions = tmp_path / "decisions.toml"
+    decisions.write_text(DECISIONS, "utf-8")
+    old = tmp_path / "old"
+    _run(str(SAMPLE_BATCH), "--out", str(old), "--decisions", str(decisions), "--cache-dir", cache)
+    batch = tmp_path / "batch2"
+    shutil.copytree(SAMPLE_BATCH, batch)
+    for name in (f"{WEISHU}/补充材料.pdf", f"{WEISHU}/附件1-需求征集表（备份）.docx",
+                 f"{HUANJING}/场景方案（详细版）.docx", f"{HUANJING}/营业执照副本.pdf", f"{ZHENTU}/附件2-建设承诺书.docx"):
+        (batch / name).unlink()
+    (batch / YUNYOU).rename(batch / f"{YUNYOU}（补正）")
+    new = tmp_path / "new"
+    _run(str(batch), "--out", str(new), "--cache-dir", cache)
+
+    dest = tmp_path / "changes"
+    before = _tree(tmp_path)
+    res = CliRunner().invoke(main, ["compare", str(old), str(new), "--out", str(dest)])
+    assert res.exit_code == 0, res.output
+    assert {p for p in _tree(tmp_path) - before} == {"changes", "changes/changes.html", "changes/changes.xlsx",
+                                                     "changes/decisions.toml"}
+    assert "问题已解决 4 个" in res.output and "新出现 1 个" in res.output and "状态改善 2 份，变差 1 份" in res.output
+    assert "按单位+场景名称配对 1 份" in res.output and "沿用处理意见 3 条" in res.output
+
+    import pandas as pd
+
+    book = pd.read_excel(dest / "changes.xlsx", sheet_name=None, dtype=object)
+    summary = book["变化汇总"].set_index("提交编号（新）")
+    assert len(summary) == 25 and summary["提交编号（原）"].notna().all()
+    changed = summary[summary["状态变化"] != "不变"]
+    assert changed[["原状态", "新状态", "状态变化", "已解决", "仍存在", "新出现"]].to_dict("index") == {
+        WEISHU: {"原状态": "不通过", "新状态": "通过", "状态变化": "改善", "已解决": 2, "仍存在": 0, "新出现": 0},
+        HUANJING: {"原状态": "不通过", "新状态": "通过", "状态变化": "改善", "已解决": 2, "仍存在": 0, "新出现": 0},
+        ZHENTU: {"原状态": "通过", "新状态": "不通过", "状态变化": "变差", "已解决": 0, "仍存在": 0, "新出现": 1},
+    }
+    resub = summary.loc[f"{YUNYOU}（补正）"]
+    assert (resub["提交编号（原）"], resub["配对方式"], resub["新状态"]) == (YUNYOU, "单位+场景名称", "有警告")
+    assert (summary.drop(index=[WEISHU, HUANJING, ZHENTU])["已解决"] == 0).all()
+
+    rows = book["问题变化"]
+    fixed = rows[rows["变化"] == "已解决"]
+    assert sorted(zip(fixed["提交编号（新）"], fixed["规则"], strict=True)) == sorted(
+        [(WEISHU, "FILE_UNREADABLE")] * 2 + [(HUANJING, "FILE_ENCRYPTED")] * 2)
+    added = rows[rows["变化"] == "新出现"]
+    assert list(zip(added["提交编号（新）"], added["规则"], strict=True)) == [(ZHENTU, "LETTER_MISSING")]
+    carried = rows[rows["处理"].notna()]
+    assert sorted(zip(carried["规则"], carried["处理"], strict=True)) == [
+        ("CODE_NOT_SHANGHAI", "已确认（沿用上次）"), ("DIRECTION_NONE", "已驳回（沿用上次）"),
+        ("EMAIL_INVALID", "已驳回（沿用上次）")]
+    html = (dest / "changes.html").read_text("utf-8")
+    assert "&lt;b&gt;元宇宙+智慧旅游&lt;/b&gt;" in html and "<b>元宇宙+智慧旅游" not in html
+
+    # The carried decisions, given to the new run, make its statuses what compare counted.
+    _run(str(batch), "--out", str(new), "--cache-dir", cache, "--decisions", str(dest / "decisions.toml"))
+    data = _results(new)
+    assert data["run"]["decisions"]["stale"] == []
+    assert {s["submission_id"]: s["status"] for s in data["submissions"]} == {
+        sid: {"通过": "pass", "有警告": "warn", "待人工核对": "review", "不通过": "fail"}[st]
+        for sid, st in summary["新状态"].items()}
+
+
+def test_compare_refuses_a_folder_without_results(base, tmp_path):
+    res = CliRunner().invoke(main, ["compare", str(base), str(tmp_path), "--out", str(tmp_path / "c")])
+    assert res.exit_code == 2 and "results.json" in res.output
+    assert not (tmp_path / "c").exists()
