@@ -24,7 +24,7 @@ from .labels import FILE_KIND_LABELS, SEVERITY_LABELS, STATUS_LABELS, display_va
 from .xlsx import WORKBOOK_OPTIONS, Column, _Book, _sheet
 
 CHANGE_LABELS = {"fixed": "已解决", "open": "仍存在", "new": "新出现"}
-ROLE_LABELS = {**FILE_KIND_LABELS, "none": "整份申报"}
+ROLE_LABELS = {**FILE_KIND_LABELS, "unknown": "其他文件", "none": "整份申报"}
 SUMMARY_SHEET, FINDINGS_SHEET = "变化汇总", "问题变化"
 
 _ENV = Environment(loader=PackageLoader("pipeline.report", "templates"), autoescape=True,

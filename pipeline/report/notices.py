@@ -30,6 +30,7 @@ from .labels import display_value
 FOLDER = "notices"
 MUST_FIX = ("error", "review")
 PROBLEM_HEADERS = ("序号", "问题", "位置", "处理要求")
+COLUMN_CM = (1.2, 6.3, 4.5, 4.5)  # within the page's 16.5 cm between margins
 _DIFF = re.compile(r"\[[-+]")
 
 
@@ -150,8 +151,11 @@ def render_notice(sub: dict[str, Any], rules: Rules, run: dict[str, Any]) -> byt
 
 
 def _table(doc: Any, rows: list[tuple[str, str, str]]) -> None:
+    from docx.shared import Cm
+
     table = doc.add_table(rows=1, cols=len(PROBLEM_HEADERS))
     table.style = "Table Grid"
+    table.autofit = False
     for cell, text in zip(table.rows[0].cells, PROBLEM_HEADERS, strict=True):
         cell.text = ""
         cell.paragraphs[0].add_run(text).bold = True
@@ -159,6 +163,10 @@ def _table(doc: Any, rows: list[tuple[str, str, str]]) -> None:
         cells = table.add_row().cells
         for cell, text in zip(cells, (str(n), problem, where, action), strict=True):
             cell.text = _docx_safe(text)
+    for column, width in zip(table.columns, COLUMN_CM, strict=True):
+        for cell in column.cells:  # Word reads the cells' widths, LibreOffice the grid's
+            cell.width = Cm(width)
+        column.width = Cm(width)
 
 
 _XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
