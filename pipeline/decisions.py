@@ -195,12 +195,24 @@ def read_workbook(path: Path) -> list[Decision]:
             sid, rule = cell(SID_HEADER), cell(RULE_HEADER)
             if sid is None or rule is None:
                 raise DecisionError(f"处理意见 {where} 有误: 缺少{SID_HEADER}或{RULE_HEADER}")
-            out.append(Decision(submission=sid, rule=rule, action=action, note=cell(NOTE_HEADER) or "", by=by,
+            out.append(Decision(submission=sid, rule=rule, action=action, note=_unneutralised(cell(NOTE_HEADER)), by=by,
                                 source=where, field=cell(FIELD_HEADER), match_field=True, file=cell(FILE_HEADER),
                                 match_file=True, message=cell(MESSAGE_HEADER)))
         return out
     finally:
         wb.close()
+
+
+def _unneutralised(note: str | None) -> str:
+    """A note as the reviewer meant it: the apostrophe the workbook puts before = + - @ is dropped
+    (the next workbook puts it back), so reading a workbook back does not add one each time."""
+    if not note:
+        return ""
+    from .report.xlsx import FORMULA_PREFIXES, NEUTRALISER
+
+    if note.startswith(NEUTRALISER) and note[1:].startswith(FORMULA_PREFIXES):
+        return note[1:]
+    return note
 
 
 # ---------------------------------------------------------------- match

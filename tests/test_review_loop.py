@@ -331,3 +331,70 @@ def test_compare_refuses_a_folder_without_results(base, tmp_path):
     res = CliRunner().invoke(main, ["compare", str(base), str(tmp_path), "--out", str(tmp_path / "c")])
     assert res.exit_code == 2 and "results.json" in res.output
     assert not (tmp_path / "c").exists()
+
+
+ZHIYU = "上海智愈数字科技有限公司-智慧病房数字孪生管理平台"  # two JOINT_UNIT_DUPLICATE, on joint_units[0] and [1]
+
+
+def test_match_rule_field_and_later_decision_wins(base):
+    """parse → match on the sample run's results: a rule alone matches each of its findings in the
+    submission, a field narrows it, a later decision on the same finding replaces an earlier one."""
+    from pipeline.decisions import keys_of_submission, match, parse_toml
+
+    keys = {s["submission_id"]: keys_of_submission(s) for s in _results(base)["submissions"]}
+    dup = [i for i, k in enumerate(keys[ZHIYU]) if k.rule == "JOINT_UNIT_DUPLICATE"]
+    assert len(dup) == 2
+    decisions = parse_toml(f'''
+[[decision]]
+submission = "{ZHIYU}"
+rule = "JOINT_UNIT_DUPLICATE"
+action = "confirm"
+[[decision]]
+submission = "{ZHIYU}"
+rule = "JOINT_UNIT_DUPLICATE"
+field = "joint_units[1].code"
+action = "驳回"
+note = "第2家为分公司，代码不同"
+[[decision]]
+submission = "{ZHIYU}"
+rule = "JOINT_UNIT_DUPLICATE"
+field = "joint_units[7].code"
+action = "dismiss"
+[[decision]]
+submission = "{ZHIYU}"
+rule = "JOINT_UNIT_DUPLICATE"
+file_role = "letter"
+action = "dismiss"
+''')
+    assigned, stale = match(decisions, keys)
+    field_of = {i: keys[ZHIYU][i].field for i in dup}
+    assert {field_of[i]: assigned[(ZHIYU, i)].action for i in dup} == {
+        "joint_units[0].code": "confirm", "joint_units[1].code": "dismiss"}
+    assert [d.source for d, _ in stale] == ["decisions.toml 第3条", "decisions.toml 第4条"]
+    assert len(assigned) == 2
+
+
+def test_workbook_with_formula_like_text_round_trips(tmp_path):
+    """A file named like a formula: the workbook neutralises it, a decision on that row still
+    matches, and a formula-like note is kept as text, not grown an apostrophe per round."""
+    batch = tmp_path / "batch"
+    shutil.copytree(SAMPLE_BATCH / YUNYOU, batch / YUNYOU)
+    (batch / YUNYOU / "说明.txt").rename(batch / YUNYOU / "=HYPERLINK(1).txt")
+    out = tmp_path / "out"
+    _run(str(batch), "--out", str(out))
+    for _round in range(2):
+        wb = openpyxl.load_workbook(out / "consolidated.xlsx")
+        ws = wb["问题清单"]
+        header = [c.value for c in ws[1]]
+        col = {h: i for i, h in enumerate(header)}
+        row = next(r for r in ws.iter_rows(min_row=2) if r[col["规则"]].value == "FILE_UNSUPPORTED")
+        assert row[col["文件"]].value == "'=HYPERLINK(1).txt"
+        assert row[col["备注"]].value == (None if _round == 0 else "'=1+1 已核实")
+        row[col["处理"]].value = "驳回"
+        row[col["备注"]].value = "'=1+1 已核实" if _round == 0 else row[col["备注"]].value
+        wb.save(out / "consolidated.xlsx")
+        _run(str(batch), "--out", str(out), "--decisions", str(out / "consolidated.xlsx"))
+        finding = next(f for f in _subs(_results(out))[YUNYOU]["findings"] if f["rule"] == "FILE_UNSUPPORTED")
+        assert finding["decision"]["action"] == "dismiss" and finding["decision"]["note"] == "=1+1 已核实"
+        cell = openpyxl.load_workbook(out / "consolidated.xlsx")["问题清单"].cell(row[0].row, col["备注"] + 1)
+        assert (cell.data_type, cell.value) == ("s", "'=1+1 已核实")
