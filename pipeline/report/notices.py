@@ -189,7 +189,8 @@ def write_notices(data: dict[str, Any], out_dir: Path, rules: Rules) -> list[Pat
     """Replace OUT/notices with a notice for every submission that needs one; returns their paths."""
     names = notice_files(data)
     run = data.get("run") or {}
-    staging = Path(tempfile.mkdtemp(prefix=f".notices-{os.getpid()}-", dir=out_dir))
+    # `.staging-<pid>-…`: what a killed run leaves is removed by the next run (engine.clean_stale).
+    staging = Path(tempfile.mkdtemp(prefix=f".staging-{os.getpid()}-notices-", dir=out_dir))
     written = []
     try:
         for sub in data.get("submissions") or []:
@@ -198,7 +199,9 @@ def write_notices(data: dict[str, Any], out_dir: Path, rules: Rules) -> list[Pat
             name = names[str(sub.get("submission_id", ""))]
             (staging / name).write_bytes(render_notice(sub, rules, run))
             written.append(out_dir / FOLDER / name)
-        os.chmod(staging, 0o755)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(staging, 0o777 & ~umask)  # mkdtemp's folder is owner-only; the notices are for staff
         remove_notices(out_dir)
         os.replace(staging, out_dir / FOLDER)
     finally:
