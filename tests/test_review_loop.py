@@ -153,10 +153,16 @@ def test_toml_decisions_change_statuses_and_show_everywhere(base, tmp_path):
                 if r[0].value == YUNYOU)
     assert (srow["状态"], srow["错误数"], srow["警告数"]) == ("有警告", 0, 1)
 
-    # No notice for the submission whose only error was dismissed.
+    # Notices: exactly the submissions with an error or review item not dismissed, so none for the
+    # one whose only error was dismissed, one for the confirmed error.
     names = notice_files(data)
-    assert not (out / "notices" / names[YUNYOU]).exists()
-    assert (out / "notices" / names[BEIJING]).is_file()
+    still = {s["submission_id"] for s in data["submissions"] if any(
+        f["severity"] in ("error", "review") and (f.get("decision") or {}).get("action") != "dismiss"
+        for f in s["findings"])}
+    assert sorted(p.name for p in (out / "notices").iterdir()) == sorted(names[sid] for sid in still)
+    assert YUNYOU not in still and BEIJING in still
+    table = docx.Document(str(out / "notices" / names[BEIJING])).tables[0]
+    assert [r.cells[1].text for r in table.rows[1:]] == [problem_text(beijing["CODE_NOT_SHANGHAI"])]
 
 
 def test_edited_workbook_read_back_into_the_same_out(base, tmp_path):
