@@ -58,12 +58,11 @@ def main() -> None:
 @click.option("--executor", type=click.Choice(["local", "dask"]), default="local", show_default=True,
               help="Where files are read: local worker processes, or a Dask cluster (--scheduler).")
 @click.option("--scheduler", default=None, help="Dask scheduler address, e.g. tcp://10.0.0.5:8786.")
-@click.option("--decisions", "decisions_path", type=click.Path(path_type=Path), default=None,
-              help="Reviewers' decisions: a TOML file of [[decision]] tables, or a consolidated.xlsx whose "
-                   "问题清单 sheet has 处理 (驳回/确认) and 备注 filled in.")
+@click.option("--decisions", "decisions_path", type=click.Path(path_type=Path), default=None, metavar="文件",
+              help="审核人员的处理意见：TOML 文件（[[decision]] 表），或在“问题清单”工作表中填写了"
+                   "“处理”（驳回/确认）和“备注”的 consolidated.xlsx。")
 @click.option("--notices/--no-notices", default=True, show_default=True,
-              help="Write OUT/notices/<submission>.docx, a correction notice for every submission with an "
-                   "error or review finding not dismissed.")
+              help="为仍有未驳回的错误或待核对问题的每份申报，在 OUT/notices/ 中写出补正通知（.docx）；默认写出。")
 @click.option("--quiet", "-q", is_flag=True, help="Print only errors.")
 def run(input_dir: Path, out_dir: Path, workers: int | None, rules_path: str | None, fail_on: str,
         no_ocr: bool, timeout_s: float, memory_mb: int, no_cache: bool, cache_dir: Path | None,
@@ -288,12 +287,12 @@ def rules_cmd(rules_path: str | None) -> None:
 @main.command()
 @click.argument("old_out", type=click.Path(path_type=Path))
 @click.argument("new_out", type=click.Path(path_type=Path))
-@click.option("--out", "dest", required=True, type=click.Path(path_type=Path), help="Folder for changes.html and changes.xlsx.")
-@click.option("--rules", "rules_path", type=click.Path(), default=None)
+@click.option("--out", "dest", required=True, type=click.Path(path_type=Path), metavar="DIR",
+              help="对比结果的输出文件夹（必填）：changes.html、changes.xlsx、decisions.toml。")
+@click.option("--rules", "rules_path", type=click.Path(), default=None, metavar="文件", help="规则文件（TOML）；默认使用内置规则。")
 def compare(old_out: Path, new_out: Path, dest: Path, rules_path: str | None) -> None:
-    """Compare two runs (OLD_OUT, NEW_OUT: folders `pipeline run` wrote): per submission, the findings
-    fixed, still open and new, and the status change. Writes changes.html, changes.xlsx and
-    decisions.toml (the decisions carried over to the new run) to --out; reads only results.json."""
+    """对比两次检查（OLD_OUT、NEW_OUT 为 pipeline run 的输出文件夹）：逐份列出已解决、仍存在和新出现的问题及状态变化；
+    上一次的处理意见沿用到新一次的同一问题（写入 decisions.toml）。只读取两边的 results.json。"""
     from .compare import (
         CompareError,
         carried_decisions,
