@@ -58,10 +58,15 @@ def main() -> None:
 @click.option("--executor", type=click.Choice(["local", "dask"]), default="local", show_default=True,
               help="Where files are read: local worker processes, or a Dask cluster (--scheduler).")
 @click.option("--scheduler", default=None, help="Dask scheduler address, e.g. tcp://10.0.0.5:8786.")
+@click.option("--decisions", "decisions_path", type=click.Path(path_type=Path), default=None, metavar="文件",
+              help="审核人员的处理意见：TOML 文件（[[decision]] 表），或在“问题清单”工作表中填写了"
+                   "“处理”（驳回/确认）和“备注”的 consolidated.xlsx。")
+@click.option("--notices/--no-notices", default=True, show_default=True,
+              help="为仍有未驳回的错误或待核对问题的每份申报，在 OUT/notices/ 中写出补正通知（.docx）；默认写出。")
 @click.option("--quiet", "-q", is_flag=True, help="Print only errors.")
 def run(input_dir: Path, out_dir: Path, workers: int | None, rules_path: str | None, fail_on: str,
         no_ocr: bool, timeout_s: float, memory_mb: int, no_cache: bool, cache_dir: Path | None,
-        executor: str, scheduler: str | None, quiet: bool) -> None:
+        executor: str, scheduler: str | None, decisions_path: Path | None, notices: bool, quiet: bool) -> None:
     """Check every submission in INPUT and write results.json, consolidated.xlsx and HTML reports to OUT."""
     import dataclasses
     import time
@@ -91,13 +96,15 @@ def run(input_dir: Path, out_dir: Path, workers: int | None, rules_path: str | N
     if executor == "dask" and not scheduler:
         _usage_error("使用 --executor dask 时须用 --scheduler 指定调度器地址，例如 tcp://10.0.0.5:8786")
     rules = _load_rules_or_exit(rules_path)
+    decisions = _load_decisions_or_exit(decisions_path)  # read now: it may be OUT's own workbook
     started = time.perf_counter()
     clean_stale(out_dir)
     limits = dataclasses.replace(Limits(), file_timeout_s=timeout_s, memory_mb=memory_mb)
     progress = None if quiet else _progress_printer()
     manifest = None if no_cache else (cache_dir or out_dir / ".cache") / "reports.json"
     previous = PreviousReports(out_dir / "reports", manifest) if manifest is not None else None
-    published = Published(out_dir, manifest.parent) if manifest is not None else None
+    # An unchanged batch is published again without being validated: not when decisions may change it.
+    published = Published(out_dir, manifest.parent) if manifest is not None and decisions is None else None
     # Everything the run writes stays inside OUT; the output processes are stopped however it ends.
     # A failure's details (tracebacks) go to OUT/logs/run.log, never into a finding's message.
     with run_log(out_dir), private_tempdir(out_dir) as tmp, OutputProcesses(rules, out_dir) as outputs:
@@ -117,7 +124,12 @@ def run(input_dir: Path, out_dir: Path, workers: int | None, rules_path: str | N
                 progress.close()
         if not result.submissions and result.unchanged is None:
             _usage_error(f"输入文件夹中没有可检查的文件: {input_dir}")
+        if decisions is not None:
+            from .decisions import apply_decisions
+
+            result = apply_decisions(result, decisions, decisions_path.name)
         publish_outputs(result, out_dir, rules, manifest, previous, outputs, published)
+        written = _write_notices(out_dir, rules, notices)
     r, c = result.run, result.run["counts"]
     seconds = time.perf_counter() - started
     if not quiet:
@@ -128,9 +140,37 @@ def run(input_dir: Path, out_dir: Path, workers: int | None, rules_path: str | N
             f"待人工核对 {c.get('review', 0)}，不通过 {c.get('fail', 0)}），"
             f"{r['files']} 个文件{cached}，用时 {seconds:.1f} 秒（{r['files'] / max(seconds, 1e-9):.1f} 文件/秒）→ {out_dir}"
         )
+        d = r.get("decisions")
+        if d:
+            stale = f"，{len(d['stale'])} 条未匹配到任何问题（见 index.html）" if d["stale"] else ""
+            click.echo(f"处理意见: {d['given']} 条，驳回 {d['dismissed']} 个问题，确认 {d['confirmed']} 个问题{stale}")
+        if written is not None:
+            click.echo(f"补正通知: {written} 份 → {out_dir / 'notices'}")
     # Decided from the statuses (an unchanged batch republished has no findings in memory).
     if any(c.get(status) for status in FAIL_ON[fail_on]):
         sys.exit(EXIT_FINDINGS)
+
+
+def _load_decisions_or_exit(path: Path | None) -> list | None:
+    if path is None:
+        return None
+    from .decisions import DecisionError, load_decisions
+
+    try:
+        return load_decisions(path)
+    except DecisionError as exc:
+        _usage_error(str(exc))
+
+
+def _write_notices(out_dir: Path, rules: Rules, enabled: bool) -> int | None:
+    """OUT/notices from OUT/results.json as just published (None: turned off, old notices removed)."""
+    from .report.notices import remove_notices, write_notices
+
+    if not enabled:
+        remove_notices(out_dir)
+        return None
+    data = json.loads((out_dir / "results.json").read_text("utf-8"))
+    return len(write_notices(data, out_dir, rules))
 
 
 def _usage_error(message: str) -> NoReturn:
@@ -242,3 +282,48 @@ def rules_cmd(rules_path: str | None) -> None:
     for rec in catalogue(rules):
         field = f"  [{rec['field']}]" if rec.get("field") else ""
         click.echo(f"{rec['id']:<28} {names[rec['severity']]:<4} {rec['description']}{field}")
+
+
+@main.command()
+@click.argument("old_out", type=click.Path(path_type=Path))
+@click.argument("new_out", type=click.Path(path_type=Path))
+@click.option("--out", "dest", required=True, type=click.Path(path_type=Path), metavar="DIR",
+              help="对比结果的输出文件夹（必填）：changes.html、changes.xlsx、decisions.toml。")
+@click.option("--rules", "rules_path", type=click.Path(), default=None, metavar="文件", help="规则文件（TOML）；默认使用内置规则。")
+def compare(old_out: Path, new_out: Path, dest: Path, rules_path: str | None) -> None:
+    """对比两次检查（OLD_OUT、NEW_OUT 为 pipeline run 的输出文件夹）：逐份列出已解决、仍存在和新出现的问题及状态变化；
+    上一次的处理意见沿用到新一次的同一问题（写入 decisions.toml）。只读取两边的 results.json。"""
+    from .compare import (
+        CompareError,
+        carried_decisions,
+        decisions_toml,
+        load_results,
+        pair_submissions,
+        summary,
+    )
+    from .report import atomic_write_bytes
+    from .report.changes import changes_view, write_changes
+
+    rules = _load_rules_or_exit(rules_path)
+    try:
+        old, new = load_results(old_out), load_results(new_out)
+    except CompareError as exc:
+        _usage_error(str(exc))
+    dest = dest.resolve()
+    if dest in (old_out.resolve(), new_out.resolve()):
+        _usage_error("对比结果的输出文件夹不能是两次检查的输出文件夹之一")
+    pairs = pair_submissions(old["submissions"], new["submissions"])
+    s = summary(pairs)
+    view = changes_view(pairs, s, str(old_out), str(new_out), (old.get("run") or {}, new.get("run") or {}), rules)
+    write_changes(view, dest)
+    carried = carried_decisions(pairs)
+    atomic_write_bytes(dest / "decisions.toml", decisions_toml(carried, str(old_out), str(new_out)).encode("utf-8"))
+    extra = f"；新增申报 {s['added']} 份，未再提交 {s['gone']} 份" if s["added"] or s["gone"] else ""
+    click.echo(
+        f"对比完成: 配对 {s['paired']} 份申报（其中按单位+场景名称配对 {s['paired_by_name']} 份）{extra}。\n"
+        f"问题已解决 {s['fixed']} 个，仍存在 {s['open']} 个，新出现 {s['new']} 个；"
+        f"状态改善 {s['better']} 份，变差 {s['worse']} 份；沿用处理意见 {s['carried']} 条。\n"
+        f"→ {dest / 'changes.html'}、{dest / 'changes.xlsx'}"
+        + (f"\n沿用的处理意见已写入 {dest / 'decisions.toml'}，可用 pipeline run … --decisions 该文件 使其在新一次检查中生效"
+           if carried else "")
+    )

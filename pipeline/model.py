@@ -197,6 +197,13 @@ class Finding:
     message: str  # Chinese
     evidence: Evidence = field(default_factory=Evidence)
     details: dict[str, Any] = field(default_factory=dict)
+    # A reviewer's decision (pipeline/decisions.py): {action: dismiss|confirm, note, by, source}.
+    # A dismissed finding stays in the results but no longer counts toward the status.
+    decision: dict[str, Any] | None = None
+
+    @property
+    def dismissed(self) -> bool:
+        return self.decision is not None and self.decision.get("action") == "dismiss"
 
 
 @dataclass
@@ -218,8 +225,9 @@ class Submission:
     gaps: list[Gap] = field(default_factory=list)  # what no document of the submission let us read
 
     def compute_status(self) -> Status:
-        """fail (any error) > review (any review item) > warn (any warning) > pass."""
-        worst = max((SEVERITY_ORDER[f.severity] for f in self.findings), default=0)
+        """fail (any error) > review (any review item) > warn (any warning) > pass; dismissed findings
+        do not count."""
+        worst = max((SEVERITY_ORDER[f.severity] for f in self.findings if not f.dismissed), default=0)
         self.status = STATUS_OF_SEVERITY[worst]
         return self.status
 

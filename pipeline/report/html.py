@@ -31,6 +31,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup, escape
 
 from ..config import Rules
+from ..decisions import ACTION_LABELS, counts
 from ..labels import (
     FIELD_LABELS,
     JOINT_UNIT_LABELS,
@@ -553,9 +554,12 @@ def build_report_view(sub: dict[str, Any], rules: Rules, run: dict[str, Any]) ->
             "location": ev.get("location"),
             "excerpt": None if _redundant(ev.get("excerpt"), f.get("message")) else _clip(ev.get("excerpt")),
             "target": target,
+            "decision": _decision_view(f),
             **_quoted_texts(f),
         }
         groups[sev].append(entry)
+        if not counts(f):  # dismissed: listed struck through, no badge on the field
+            continue
         badge = {"href": fid, "severity": sev, "rule": entry["rule"], "message": entry["message"]}
         if target in badge_targets:
             badge_targets[target].append(badge)
@@ -563,7 +567,8 @@ def build_report_view(sub: dict[str, Any], rules: Rules, run: dict[str, Any]) ->
             for place in {page.target(k) for k in _details_fields(f)} - {target, None}:
                 if place in badge_targets:
                     badge_targets[place].append(badge)
-    counts = {sev: len(groups[sev]) for sev in SEVERITIES}
+    tally = {sev: sum(1 for e in groups[sev] if not (e["decision"] and e["decision"]["dismissed"]))
+             for sev in SEVERITIES}
     notes = [{"message": nt.get("message") or "", "where": describe_prov(nt.get("prov"))}
              for nt in sub.get("notes") or [] if isinstance(nt, dict)]
     # What the checker could not read is listed again under 提取说明, linked to its finding.
@@ -576,7 +581,7 @@ def build_report_view(sub: dict[str, Any], rules: Rules, run: dict[str, Any]) ->
         "grouping": sub.get("grouping") or "",
         "status": status,
         "status_label": STATUS_LABELS[status],
-        "counts": counts,
+        "counts": tally,
         "findings": [{"severity": sev, "label": SEVERITY_LABELS[sev], "entries": groups[sev]} for sev in SEVERITIES if groups[sev]],
         "basic": basic,
         "persons": persons,
@@ -605,6 +610,15 @@ def build_report_view(sub: dict[str, Any], rules: Rules, run: dict[str, Any]) ->
         "direction_text": display_value(fields.get("direction")),
         "run": _report_run_view(run),
     }
+
+
+def _decision_view(finding: dict[str, Any]) -> dict[str, Any] | None:
+    """A reviewer's decision on a finding (pipeline/decisions.py), as the page shows it."""
+    d = finding.get("decision")
+    if not isinstance(d, dict) or d.get("action") not in ACTION_LABELS:
+        return None
+    return {"dismissed": d["action"] == "dismiss", "label": "已" + ACTION_LABELS[d["action"]],
+            "note": d.get("note") or "", "by": d.get("by") or "", "source": d.get("source") or ""}
 
 
 def _details_fields(finding: dict[str, Any]) -> list[str]:
@@ -726,9 +740,10 @@ def build_index_view(data: dict[str, Any], rules: Rules, names: dict[str, str]) 
         fields = s.get("fields") or {}
         tracks[_bucket(fields.get("track"))] += 1
         directions[_bucket(fields.get("direction"))] += 1
-        counts = Counter(f.get("severity") for f in s.get("findings") or [])
+        standing = [f for f in s.get("findings") or [] if counts(f)]  # dismissed findings do not count
+        tally = Counter(f.get("severity") for f in standing)
         rules_here = []
-        for f in s.get("findings") or []:
+        for f in standing:
             rule = f.get("rule") or "?"
             rule_count[rule] += 1
             rule_subs.setdefault(rule, set()).add(sid)
@@ -750,10 +765,10 @@ def build_index_view(data: dict[str, Any], rules: Rules, names: dict[str, str]) 
             "track": track,
             "direction": direction,
             "names": _names_line(sid, unit, scenario),
-            "errors": counts.get("error", 0),
-            "reviews": counts.get("review", 0),
-            "warnings": counts.get("warning", 0),
-            "infos": counts.get("info", 0),
+            "errors": tally.get("error", 0),
+            "reviews": tally.get("review", 0),
+            "warnings": tally.get("warning", 0),
+            "infos": tally.get("info", 0),
             "rules": rules_here,
             "search": " ".join([sid, unit, scenario, direction, track, *rules_here]).casefold(),
         })
@@ -781,6 +796,7 @@ def build_index_view(data: dict[str, Any], rules: Rules, names: dict[str, str]) 
         "rows": rows,
         "track_options": present_tracks,
         "run": _run_view(data.get("run") or {}),
+        "decisions": (data.get("run") or {}).get("decisions"),
     }
 
 

@@ -39,6 +39,7 @@ from xlsxwriter.url import Url
 from xlsxwriter.workbook import Workbook
 
 from ..config import Rules
+from ..decisions import ACTION_HEADER, ACTION_LABELS, NOTE_HEADER, counts
 from ..labels import FIELD_LABELS, JOINT_UNIT_LABELS, field_label, section_labels
 from .html import BEIJING, coverage_flags, href_path, report_files
 from .labels import (
@@ -211,7 +212,7 @@ class _CellFormats(dict[str | None, Format | None]):
         return made
 
 
-def _sheet(book: _Book, title: str, columns: list[Column], rows: list[Any], freeze: tuple[int, int] = (1, 0)) -> None:
+def _sheet(book: _Book, title: str, columns: list[Column], rows: list[Any], freeze: tuple[int, int] = (1, 0)) -> Any:
     """One sheet: bold header row, typed cells, frozen header, filter, widths fit to the first rows."""
     ws = book.wb.add_worksheet(title)
     rows = rows[: MAX_ROWS - 1]
@@ -259,6 +260,7 @@ def _sheet(book: _Book, title: str, columns: list[Column], rows: list[Any], free
     for ci, col in enumerate(columns):
         width = col.width or min(50, max(6, widths[ci] + 2))
         ws.set_column_pixels(ci, ci, width * DIGIT_PIXELS)
+    return ws
 
 
 def _exact_number(value: int | float) -> bool:
@@ -299,7 +301,7 @@ def _summary_columns(data: dict[str, Any], rules: Rules, links: dict[str, str]) 
         return lambda s: (s.get("fields") or {}).get(key)
 
     def count(sev: str) -> Callable[[dict], int]:
-        return lambda s: sum(1 for x in s.get("findings") or [] if x.get("severity") == sev)
+        return lambda s: sum(1 for x in s.get("findings") or [] if x.get("severity") == sev and counts(x))
 
     cols = [
         Column("提交编号", lambda s: s.get("submission_id"), "申报的编号：批次中的文件夹或压缩包名称；散放文件按内容归组后生成"),
@@ -414,8 +416,17 @@ def write_xlsx(data: dict[str, Any], out_dir: Path, rules: Rules) -> Path:
         Column("位置", ev("location"), "依据在文件中的位置（表格单元格、段落）"),
         Column("摘录", ev("excerpt"), "原文摘录", "long", 40),
         Column("报告", lambda r: links.get(str(r[0].get("submission_id"))), "所属申报的 HTML 检查报告", "link"),
+        # Reviewers fill these in; `pipeline run … --decisions consolidated.xlsx` reads them back.
+        Column(ACTION_HEADER, lambda r: _decision(r[1], "action"),
+               "审核人员的处理意见：驳回（该问题不成立或已核实无误，不再计入状态）或 确认（问题成立）；"
+               "填写后用 pipeline run … --decisions consolidated.xlsx 重新运行即生效", width=8),
+        Column(NOTE_HEADER, lambda r: _decision(r[1], "note"), "处理意见的说明，如“已电话核实，邮箱可用”", "text", 30),
     ]
-    _sheet(book, "问题清单", problems, finding_rows)
+    ws = _sheet(book, "问题清单", problems, finding_rows)
+    col = len(problems) - 2
+    ws.data_validation(1, col, max(1, len(finding_rows)), col, {
+        "validate": "list", "source": list(ACTION_LABELS.values()), "ignore_blank": True,
+        "error_title": "处理意见", "error_message": "请选择 驳回 或 确认，或留空"})
     sheets.append(("问题清单", problems))
 
     file_rows = [(s, f) for s in subs for f in s.get("files") or [] if isinstance(f, dict)]
@@ -439,6 +450,14 @@ def write_xlsx(data: dict[str, Any], out_dir: Path, rules: Rules) -> Path:
     path = out_dir / "consolidated.xlsx"
     atomic_write_bytes(path, buf.getvalue())
     return path
+
+
+def _decision(finding: dict[str, Any], key: str) -> str | None:
+    """A decision already applied to the finding, shown so that the workbook read back keeps it."""
+    d = finding.get("decision")
+    if not isinstance(d, dict) or d.get("action") not in ACTION_LABELS:
+        return None
+    return ACTION_LABELS[d["action"]] if key == "action" else (d.get("note") or None)
 
 
 def _created(run: dict[str, Any]) -> datetime:
