@@ -25,6 +25,7 @@ from pathlib import Path, PurePosixPath
 
 from .config import Rules
 from .model import FileProblem
+from .explain import explain
 from .safety import MB, Limits, fs_name, sanitize_name, unique_name, visible
 
 
@@ -197,7 +198,7 @@ class Discoverer:
             zf = zipfile.ZipFile(zpath)
             infos = [i for i in zf.infolist() if not i.is_dir()]
         except Exception as exc:  # noqa: BLE001 - zipfile raises many types on damaged input
-            sub.files.append(_refused(label, "FILE_UNREADABLE", f"压缩包损坏，无法打开（{type(exc).__name__}）"))
+            sub.files.append(_refused(label, "FILE_UNREADABLE", f"压缩包损坏，无法打开：{explain(exc, label)}"))
             return
         with zf:
             if not infos:
@@ -312,7 +313,7 @@ def is_word_package(path: Path) -> bool:
 
 
 def _unpack_failed(exc: Exception) -> str:
-    return f"压缩包成员无法解压（{type(exc).__name__}）"
+    return f"压缩包成员无法解压：{explain(exc, 'zip member')}"
 
 
 def _identity_of(path: Path) -> tuple[int, ...] | None:
@@ -332,7 +333,7 @@ def _not_regular(entry: Path) -> FileProblem | None:
     try:
         mode = entry.lstat().st_mode
     except OSError as exc:
-        return FileProblem("FILE_UNREADABLE", f"无法读取文件信息: {exc.strerror or exc}")
+        return FileProblem("FILE_UNREADABLE", f"无法读取文件信息：{explain(exc, str(entry))}")
     if stat.S_ISLNK(mode):
         return FileProblem("FILE_UNSUPPORTED", "符号链接，为安全起见未读取")
     if not stat.S_ISREG(mode):

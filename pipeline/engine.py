@@ -41,6 +41,7 @@ from .assemble import assemble
 from .cache import HashMemo, ResultCache, cache_context, code_fingerprint
 from .config import Rules
 from .discover import Discoverer, InputFile
+from .explain import explain
 from .extract import ExtractOptions, detect_format, extension_of, extract_file, sha256_of
 from .model import BatchResult, FileProblem, FileResult, SourceFile, to_jsonable
 from .republish import Republish, batch_key
@@ -253,7 +254,7 @@ def _dask_client(scheduler: str | None):
     try:
         return Client(scheduler)  # connect timeout: dask config distributed.comm.timeouts.connect
     except Exception as exc:  # noqa: BLE001 - OSError, TimeoutError, ValueError for a bad address
-        raise EngineError(f"无法连接 Dask 调度器 {scheduler}: {exc}") from exc
+        raise EngineError(f"无法连接 Dask 调度器 {scheduler}：{explain(exc, scheduler)}") from exc
 
 
 def _dask_outcomes(items: list[tuple[Any, ExtractTask]], payload: tuple, limits: Limits,
@@ -286,7 +287,7 @@ def _dask_outcomes(items: list[tuple[Any, ExtractTask]], payload: tuple, limits:
                 try:
                     data = Path(task.path).read_bytes()
                 except OSError as exc:
-                    unreadable.append((key, Outcome(None, "error", f"无法读取文件: {exc.strerror or exc}")))
+                    unreadable.append((key, Outcome(None, "error", f"无法读取文件：{explain(exc, task.display)}")))
                     continue
                 shipped = ExtractTask(task.display, task.suffix, task.sha256, task.size, None, data)
                 fut = client.submit(_dask_extract, payload_f, token, limits.file_timeout_s, limits.memory_mb,
@@ -303,7 +304,7 @@ def _dask_outcomes(items: list[tuple[Any, ExtractTask]], payload: tuple, limits:
             try:
                 outcome = fut.result()
             except Exception as exc:  # noqa: BLE001 - e.g. KilledWorker: the file's own failure
-                outcome = Outcome(None, "crash", f"Dask: {type(exc).__name__}")
+                outcome = Outcome(None, "crash", f"Dask: {explain(exc)}")
             fut.release()
             unreadable.clear()
             submit()
@@ -731,7 +732,7 @@ def _plan(f: InputFile, limits: Limits, cache: ResultCache | None, memo: HashMem
         try:
             digest = sha256_of(f.real_path)
         except OSError as exc:
-            return task(), refused_result(task(), FileProblem("FILE_UNREADABLE", f"无法读取文件: {exc.strerror or exc}"))
+            return task(), refused_result(task(), FileProblem("FILE_UNREADABLE", f"无法读取文件：{explain(exc, f.rel_path)}"))
         if memo is not None:
             memo.put(f.identity, digest)
     res = cache.get(digest, f.rel_path) if cache is not None else None

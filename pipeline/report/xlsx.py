@@ -341,7 +341,7 @@ def _summary_columns(data: dict[str, Any], rules: Rules, links: dict[str, str]) 
             cols.append(Column(FIELD_LABELS.get(key, key), f(key), note))
     for element in rules.raw.get("coverage", {}).get("tech_elements", {}):
         cols.append(Column(f"技术要素：{element}", lambda s, e=element: _covered_cell(s, e),
-                           f"正文是否涉及技术要素“{element}”（关键词见规则文件 coverage.tech_elements）；空白表示未做判断"))
+                           f"正文是否涉及技术要素“{element}”（关键词见规则文件）；空白表示未做判断"))
     for spec in rules.sections:
         cols.append(Column(f"{sec_labels[spec.key]}（正文）",
                            lambda s, k=spec.key: ((s.get("fields") or {}).get("sections") or {}).get(k) or None,

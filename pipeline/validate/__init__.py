@@ -25,6 +25,7 @@ from typing import Any
 
 from ..config import Rules
 from ..model import SEVERITY_ORDER, Finding, Note, Submission, to_jsonable
+from ..explain import explain
 from . import basic, batch, files, gaps, letter, sections  # noqa: F401  (importing registers the rules)
 from .registry import CHECKS, REGISTRY, Context, Prepared, catalogue_records
 
@@ -40,7 +41,7 @@ def _run_check(fn, c: Context) -> None:
     except Exception as exc:  # a rule must never stop the batch; the reviewer sees a note instead
         log.exception("check %s failed on %s", fn.__name__, c.sub.submission_id)
         ids = "、".join(getattr(fn, "rule_ids", ()))
-        c.sub.notes.append(Note(f"校验规则 {ids} 执行出错，未能完成该项检查：{type(exc).__name__}: {exc}"))
+        c.sub.notes.append(Note(f"校验规则 {ids} 执行出错，未能完成该项检查：{explain(exc, ids)}"))
 
 
 def validate_submission(sub: Submission, rules: Rules, prep: Prepared | None = None) -> None:
@@ -53,7 +54,7 @@ def validate_submission(sub: Submission, rules: Rules, prep: Prepared | None = N
         sections.prepare(sub, rules, prep, form_read)
     except Exception as exc:
         log.exception("section preparation failed on %s", sub.submission_id)
-        sub.notes.append(Note(f"具体内容字数与关键词统计出错：{type(exc).__name__}: {exc}"))
+        sub.notes.append(Note(f"具体内容字数与关键词统计出错：{explain(exc, 'sections')}"))
     c = Context(sub, rules, prep)
     for scope, wanted in (("file", True), ("submission", True), ("form", form_read), ("letter", letter_read)):
         if wanted:
@@ -161,7 +162,7 @@ def validate_across(submissions: list[Submission], rules: Rules, prep: Prepared 
             except Exception as exc:
                 log.exception("batch check %s failed", fn.__name__)
                 for sub in submissions:
-                    sub.notes.append(Note(f"批次规则 {'、'.join(fn.rule_ids)} 执行出错：{type(exc).__name__}: {exc}"))
+                    sub.notes.append(Note(f"批次规则 {'、'.join(fn.rule_ids)} 执行出错：{explain(exc, 'batch rules')}"))
         if meanwhile is not None and gx_future is not None:
             _order(submissions, rules)
             meanwhile()

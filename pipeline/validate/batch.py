@@ -161,7 +161,7 @@ def similar_clusters(docs: list[tuple[int, str]], min_ratio: float) -> list[Clus
 
 
 @rule(id="NARRATIVE_REUSED", severity="warning", scope="batch", field="（各具体内容栏目）",
-      title="不同申报之间的具体内容几乎相同（规则文件 [similarity]）",
+      title="不同申报之间的具体内容几乎相同",
       message="「{label}」与申报{others}的同一栏目几乎相同（相似度不低于 {min_ratio:.2f}）")
 def check_reused_narratives(subs: list[Submission], rules: Rules, prep: Prepared) -> Iterator[tuple[Submission, Finding]]:
     """Submissions of one duplicate pair, and one unit's own repeated introduction, are not flagged."""
