@@ -443,6 +443,7 @@ def run_batch(input_dir: Path, rules: Rules, options: RunOptions | None = None) 
     temp folder (below `work_dir`), which is removed before returning."""
     from .report import OFFLOAD_MIN_PAGES, submission_outputs
     from .validate import validate_across
+    from .validate.batch import shared_passages
     from .validate.segment import set_cache_dir
 
     options = options or RunOptions()
@@ -636,6 +637,7 @@ def run_batch(input_dir: Path, rules: Rules, options: RunOptions | None = None) 
         "peak_worker_rss_mb": info.get("peak_worker_rss_mb"),
         "submissions": len(submissions),
         "counts": counts,
+        "shared_passages": shared_passages(submissions, rules),
         "stage_seconds": {k: round(v, 3) for k, v in stage.items()},
     }
     return BatchResult(run=run, submissions=submissions, expectations=expectations, pages=validator.pages,

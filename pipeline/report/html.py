@@ -42,6 +42,7 @@ from ..labels import (
     section_labels,
 )
 from ..safety import sanitize_name, unique_name
+from .reuse import pair_texts, shared_view
 from .labels import (
     FILE_KIND_LABELS,
     ORIGIN_LABELS,
@@ -554,6 +555,7 @@ def build_report_view(sub: dict[str, Any], rules: Rules, run: dict[str, Any]) ->
             "excerpt": None if _redundant(ev.get("excerpt"), f.get("message")) else _clip(ev.get("excerpt")),
             "target": target,
             **_quoted_texts(f),
+            "pairs": pair_texts(f, lambda other: href_path(provisional_report_file(other))),
         }
         groups[sev].append(entry)
         badge = {"href": fid, "severity": sev, "rule": entry["rule"], "message": entry["message"]}
@@ -781,6 +783,8 @@ def build_index_view(data: dict[str, Any], rules: Rules, names: dict[str, str]) 
         "rows": rows,
         "track_options": present_tracks,
         "run": _run_view(data.get("run") or {}),
+        "shared": shared_view(data.get("run") or {}, rules,
+                              lambda sid: "reports/" + href_path(names.get(sid) or provisional_report_file(sid))),
     }
 
 
