@@ -10,9 +10,9 @@ from typing import NoReturn
 import click
 
 from . import __version__
+from .cli_zh import install as _install_chinese
 from .config import ConfigError, Rules, load_rules
 from .model import to_jsonable
-from .cli_zh import install as _install_chinese
 from .safety import Limits
 
 _install_chinese()  # click's own messages (usage errors, help headings) in Chinese

@@ -9,8 +9,6 @@ tests/test_cli_zh.py checks every path a user can reach.
 
 from __future__ import annotations
 
-
-
 ZH: dict[str, str] = {
     "Usage:": "用法：",
     "Options": "选项",

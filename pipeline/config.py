@@ -12,9 +12,9 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, TypeVar
 
-from .explain import explain, explain_schema, explain_toml
-
 import jsonschema
+
+from .explain import explain, explain_schema, explain_toml
 
 T = TypeVar("T")
 

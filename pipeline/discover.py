@@ -24,8 +24,8 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from .config import Rules
-from .model import FileProblem
 from .explain import explain
+from .model import FileProblem
 from .safety import MB, Limits, fs_name, sanitize_name, unique_name, visible
 
 

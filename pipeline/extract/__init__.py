@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..config import Rules
-from ..model import FileProblem, FileResult, Layout, SourceFile
 from ..explain import explain
+from ..model import FileProblem, FileResult, Layout, SourceFile
 from ..safety import Limits
 
 log = logging.getLogger(__name__)

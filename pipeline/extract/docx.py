@@ -25,8 +25,8 @@ from docx.enum.style import WD_STYLE_TYPE
 from docx.opc.exceptions import PackageNotFoundError
 from lxml import etree
 
-from ..model import Block, ImageInfo, Layout, Note, Provenance
 from ..explain import explain
+from ..model import Block, ImageInfo, Layout, Note, Provenance
 from ..safety import check_ooxml
 from . import checkbox
 

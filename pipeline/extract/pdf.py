@@ -25,8 +25,8 @@ from pathlib import Path
 from statistics import median
 from typing import Any
 
-from ..model import Block, FileProblem, ImageInfo, Layout, Note, Provenance
 from ..explain import explain
+from ..model import Block, FileProblem, ImageInfo, Layout, Note, Provenance
 from . import checkbox
 from .ocr import fix_text as ocr_fix_text
 

@@ -42,7 +42,6 @@ from ..labels import (
     section_labels,
 )
 from ..safety import sanitize_name, unique_name
-from .reuse import pair_texts, shared_view
 from .labels import (
     FILE_KIND_LABELS,
     ORIGIN_LABELS,
@@ -53,6 +52,7 @@ from .labels import (
     STATUSES,
     display_value,
 )
+from .reuse import pair_texts, shared_view
 
 BEIJING = timezone(timedelta(hours=8), "北京时间")
 MAX_EXCERPT = 400

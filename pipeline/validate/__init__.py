@@ -24,8 +24,9 @@ from functools import partial
 from typing import Any
 
 from ..config import Rules
-from ..model import SEVERITY_ORDER, Finding, Note, Submission, to_jsonable
 from ..explain import explain
+from ..labels import FIELD_LABELS
+from ..model import SEVERITY_ORDER, Finding, Note, Submission, to_jsonable
 from . import basic, batch, files, gaps, letter, sections  # noqa: F401  (importing registers the rules)
 from .registry import CHECKS, REGISTRY, Context, Prepared, catalogue_records
 
@@ -96,22 +97,29 @@ def _natural(text: str | None) -> tuple:
     return tuple(int(p) if p.isdigit() else p for p in re.split(r"(\d+)", text or ""))
 
 
+def form_place(field: str | None, section_keys: Sequence[str] = ()) -> tuple:
+    """Where a field sits on the printed documents: the whole submission and its files first, then
+    附件1's fields as printed (基本信息, 联合申报单位, the sections 一…七 in `section_keys`' order),
+    then 附件2's; a field of neither last."""
+    if not field:
+        return (0,)
+    key = field[len("sections."):] if field.startswith("sections.") else field
+    if key in section_keys:
+        return (1, _FORM_PLACE["sections"], list(section_keys).index(key))
+    base = re.split(r"[\[.]", key, maxsplit=1)[0]
+    if base in _FORM_PLACE:
+        return (1, _FORM_PLACE[base], 0)
+    return (2,)
+
+
+_FORM_PLACE = {k: i for i, k in enumerate(FIELD_LABELS)}
+
+
 def sort_findings(findings: list[Finding], section_keys: Sequence[str] = ()) -> list[Finding]:
-    """Deterministic order: errors first, then by rule id, then field, then message.
-
-    Fields in `section_keys` (the form's 二、具体内容, in its order: rules [[sections]]) follow the
-    form's order 一…七, after the other fields of the same rule; other fields go by name
-    (joint_units[2] before [10]).
-    """
-    place = {k: i for i, k in enumerate(section_keys)}
-
-    def field_key(field: str | None) -> tuple:
-        key = field[len("sections."):] if field and field.startswith("sections.") else field
-        if key in place:
-            return (1, place[key], _natural(field))
-        return (0, 0, _natural(field))
-
-    return sorted(findings, key=lambda f: (-SEVERITY_ORDER[f.severity], f.rule, field_key(f.field), f.message))
+    """Deterministic order: errors first, then the documents' order (`form_place`: files, 基本信息,
+    具体内容 一…七 as rules [[sections]] lists them, the letter), then rule id, field and message."""
+    return sorted(findings, key=lambda f: (-SEVERITY_ORDER[f.severity], form_place(f.field, section_keys), f.rule,
+                                           _natural(f.field), f.message))
 
 
 def add_unreported(sub: Submission, found: list[Finding]) -> int:
