@@ -39,6 +39,7 @@ from ..labels import (
     PERSON_FIELDS,
     field_label,
     field_path,
+    rule_name,
     section_labels,
 )
 from ..safety import sanitize_name, unique_name
@@ -545,6 +546,7 @@ def build_report_view(sub: dict[str, Any], rules: Rules, run: dict[str, Any]) ->
         entry = {
             "id": fid,
             "rule": f.get("rule") or "",
+            "rule_name": rule_name(f.get("rule") or ""),
             "severity": sev,
             "field": f.get("field"),
             "field_label": field_label(f.get("field"), rules),
@@ -746,7 +748,9 @@ def build_index_view(data: dict[str, Any], rules: Rules, names: dict[str, str]) 
         directions[_bucket(fields.get("direction"))] += 1
         counts = Counter(f.get("severity") for f in s.get("findings") or [])
         rules_here = []
+        messages = []
         for f in s.get("findings") or []:
+            messages.append(str(f.get("message") or ""))
             rule = f.get("rule") or "?"
             rule_count[rule] += 1
             rule_subs.setdefault(rule, set()).add(sid)
@@ -767,17 +771,21 @@ def build_index_view(data: dict[str, Any], rules: Rules, names: dict[str, str]) 
             "status_rank": STATUS_ORDER[status],
             "track": track,
             "direction": direction,
+            "direction_key": _bucket(fields.get("direction")),
             "names": _names_line(sid, unit, scenario),
             "errors": counts.get("error", 0),
             "reviews": counts.get("review", 0),
             "warnings": counts.get("warning", 0),
             "infos": counts.get("info", 0),
-            "rules": rules_here,
-            "search": " ".join([sid, unit, scenario, direction, track, *rules_here]).casefold(),
+            "rules": [{"id": r, "name": rule_name(r)} for r in rules_here],
+            "rule_ids": " ".join(rules_here),
+            "search": " ".join([sid, unit, scenario, direction, track, *rules_here,
+                                *map(rule_name, rules_here), *messages]).casefold(),
         })
     top_rules = sorted(rule_count, key=lambda r: (-len(rule_subs[r]), -rule_count[r], r))[:12]
     frequent = [{
         "rule": r,
+        "name": rule_name(r),
         "severity": rule_sev[r] if rule_sev[r] in SEVERITY_LABELS else "info",
         "severity_label": SEVERITY_LABELS.get(rule_sev[r], rule_sev[r]),
         "description": descriptions.get(r) or rule_msgs[r].most_common(1)[0][0],
@@ -798,6 +806,9 @@ def build_index_view(data: dict[str, Any], rules: Rules, names: dict[str, str]) 
         "frequent": frequent,
         "rows": rows,
         "track_options": present_tracks,
+        "direction_options": [d for d in dir_order if directions.get(d)] + sorted(d for d in directions if d not in dir_order),
+        "rule_options": [{"id": r, "name": rule_name(r)} for r in sorted(rule_subs, key=lambda r: (-len(rule_subs[r]), r))],
+        "has_infos": any(r["infos"] for r in rows),
         "run": _run_view(data.get("run") or {}),
         "shared": shared_view(data.get("run") or {}, rules,
                               lambda sid: "reports/" + href_path(names.get(sid) or provisional_report_file(sid))),
