@@ -161,7 +161,7 @@ def outcome_result(task: ExtractTask, outcome: Outcome, limits: Limits) -> FileR
             "timeout": f"处理超时（超过 {limits.file_timeout_s:g} 秒），已停止读取此文件",
             "memory": f"内存超限（超过 {limits.memory_mb} MB），已停止读取此文件",
             "crash": f"解析进程异常退出（{outcome.detail}），未能读取此文件",
-        }.get(outcome.failure or "", f"解析时出现内部错误: {outcome.detail}")
+        }.get(outcome.failure or "", "解析时出现内部错误，未能读取此文件（技术细节见 logs/run.log）")
     log.warning("%s: worker %s (%s)%s", task.display, outcome.failure, outcome.detail,
                 f" during {outcome.stage}" if outcome.stage else "")
     if not task.sha256 and task.path:  # the worker was to hash it
@@ -304,7 +304,7 @@ def _dask_outcomes(items: list[tuple[Any, ExtractTask]], payload: tuple, limits:
             try:
                 outcome = fut.result()
             except Exception as exc:  # noqa: BLE001 - e.g. KilledWorker: the file's own failure
-                outcome = Outcome(None, "crash", f"Dask: {explain(exc)}")
+                outcome = Outcome(None, "crash", f"计算集群：{explain(exc, 'dask')}")
             fut.release()
             unreadable.clear()
             submit()
