@@ -224,6 +224,10 @@ def inspect(file: Path, rules_path: str | None, as_json: bool, no_ocr: bool) -> 
     from .extract import ExtractOptions
     from .workers import PoolError
 
+    import logging
+
+    # No run log here: the parsers' own (English) words are not printed beside the Chinese reasons.
+    logging.getLogger("pipeline").addHandler(logging.NullHandler())
     rules = _load_rules_or_exit(rules_path)
     try:  # the same pre-checks, limits and isolated worker as a run
         res = extract_isolated(file, file.name, rules, ExtractOptions(ocr=not no_ocr))

@@ -134,3 +134,10 @@ def test_help_is_chinese_with_english_option_names(tmp_path, args):
     assert proc.returncode == 0
     assert "用法" in proc.stdout and "选项" in proc.stdout
     assert not english_in(proc.stdout), proc.stdout
+
+
+def test_inspect_of_a_broken_file_is_chinese(tmp_path):
+    broken = SAMPLE_BATCH / "上海卫数信息技术有限公司-传染病监测预警元宇宙可视化平台" / "附件1-需求征集表（备份）.docx"
+    proc = run(["inspect", str(broken)], tmp_path)
+    assert proc.returncode == 0 and "文件已损坏或不完整" in proc.stdout
+    assert not english_in(proc.stdout + proc.stderr), proc.stdout + proc.stderr
