@@ -138,7 +138,7 @@ def test_resubmission_under_another_code_is_a_duplicate(checked):
     for me, other in ((RESUBMISSION, RESUBMITTED), (RESUBMITTED, RESUBMISSION)):
         (f,) = _findings(subs[me], "DUPLICATE_SUBMISSION")
         assert f"「{other}」" in f["message"] and "重新提交" in f["message"] and OTHER_CODE in f["message"]
-        assert f["details"]["resubmission"] is True
+        assert f["details"]["resubmission"] == [other]
         assert not _findings(subs[me], "NARRATIVE_REUSED")  # one cause, one finding
 
 

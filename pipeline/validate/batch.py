@@ -50,18 +50,19 @@ def duplicate_key(c: Context) -> tuple[str, str] | None:
 
 
 def resubmission_key(c: Context) -> tuple[str, str] | None:
-    """(normalised lead unit name, normalised scenario name), or None when either is blank or no form was read."""
+    """(normalised lead unit name, normalised scenario name), or None when either is blank, no code
+    was given (then the two need not be different codes) or no form was read."""
     if not c.has_document("form"):
         return None
     unit, name = c.fields.get("lead_unit_name"), c.fields.get("scenario_name")
-    if is_blank(unit) or is_blank(name):
+    if is_blank(unit) or is_blank(name) or is_blank(c.fields.get("lead_unit_code")):
         return None
     return normalise_name(unit), normalise_name(name)
 
 
 @rule(id="DUPLICATE_SUBMISSION", reads=("lead_unit_code", "scenario_name"), severity="error", scope="batch", field=None,
       title="两份申报的牵头单位和场景名称相同：代码相同，或单位名称相同而代码不同（重新提交）；两份都会标出",
-      message="与申报「{others}」{how}")
+      message="{what}，属重复申报")
 def check_duplicates(subs: list[Submission], rules: Rules, prep: Prepared) -> Iterator[tuple[Submission, Finding]]:
     ctxs = _contexts(subs, rules, prep)
     by_code: dict[tuple[str, str], list[Submission]] = defaultdict(list)
@@ -73,34 +74,36 @@ def check_duplicates(subs: list[Submission], rules: Rules, prep: Prepared) -> It
         key = resubmission_key(ctxs[s.submission_id])
         if key:
             by_name[key].append(s)
-    same_code: dict[str, set[str]] = defaultdict(set)
+    same_code: dict[str, list[Submission]] = defaultdict(list)
     for members in by_code.values():
-        if len(members) < 2:
-            continue
         for s in members:
-            others = [o.submission_id for o in members if o is not s]
-            same_code[s.submission_id].update(others)
-            c = ctxs[s.submission_id]
-            yield s, c.finding("DUPLICATE_SUBMISSION", None, evidence=c.evidence("scenario_name", s.fields.get("scenario_name")),
-                               others="」「".join(others), how="的牵头单位代码和场景名称相同，属重复申报",
-                               details={"duplicates": others})
+            same_code[s.submission_id].extend(o for o in members if o is not s)
+    other_code: dict[str, list[Submission]] = defaultdict(list)
     for members in by_name.values():
-        if len(members) < 2:
-            continue
         for s in members:
             # the same unit and scenario under another code: a resubmission (a code mistyped or changed)
-            others = [o for o in members if o is not s and o.submission_id not in same_code[s.submission_id]]
-            if not others:
-                continue
-            c = ctxs[s.submission_id]
+            taken = {o.submission_id for o in same_code[s.submission_id]}
+            other_code[s.submission_id].extend(o for o in members if o is not s and o.submission_id not in taken)
+    for s in subs:  # one finding per submission, naming every other copy and how it matches
+        by_c, by_n = same_code.get(s.submission_id, []), other_code.get(s.submission_id, [])
+        if not by_c and not by_n:
+            continue
+        c = ctxs[s.submission_id]
+        parts = []
+        if by_c:
+            parts.append(f"与申报「{'」「'.join(o.submission_id for o in by_c)}」的牵头单位代码和场景名称相同")
+        if by_n:
             own_code = as_text(s.fields.get("lead_unit_code")) or "未填写"
-            codes = "、".join(f"「{as_text(o.fields.get('lead_unit_code')) or '未填写'}」" for o in others)
-            yield s, c.finding(
-                "DUPLICATE_SUBMISSION", None, evidence=c.evidence("lead_unit_code", s.fields.get("lead_unit_code")),
-                others="」「".join(o.submission_id for o in others),
-                how=f"的牵头单位名称和场景名称相同，但组织机构代码不同（本申报「{own_code}」，对方{codes}），"
-                    "应是同一单位重新提交了同一场景（其中一份的代码可能填错），属重复申报",
-                details={"duplicates": [o.submission_id for o in others], "resubmission": True})
+            codes = "、".join(f"「{as_text(o.fields.get('lead_unit_code')) or '未填写'}」" for o in by_n)
+            parts.append(f"与申报「{'」「'.join(o.submission_id for o in by_n)}」的牵头单位名称和场景名称相同，"
+                         f"但组织机构代码不同（本申报「{own_code}」，对方{codes}），应是同一单位重新提交了同一场景"
+                         "（其中一份的代码可能填错）")
+        details: dict[str, Any] = {"duplicates": [o.submission_id for o in by_c + by_n]}
+        if by_n:
+            details["resubmission"] = [o.submission_id for o in by_n]
+        key = "scenario_name" if by_c else "lead_unit_code"
+        yield s, c.finding("DUPLICATE_SUBMISSION", None, evidence=c.evidence(key, s.fields.get(key)),
+                           what="；".join(parts), details=details)
 
 
 def batch_signals(sub: Submission, rules: Rules, prep: Prepared) -> set[tuple]:
