@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from pathlib import Path
 
 from .config import Rules
 from .discover import SubmissionInput
-from .extract import extension_of
+from .extract import extension_of, sha256_of
 from .model import ExtractedDocument, FileProblem, FileResult, Gap, SourceFile, Submission
 from .normalise import name_key
 from .safety import sanitize_name, unique_name
@@ -92,6 +93,20 @@ def unread_everywhere(documents: list[ExtractedDocument]) -> list[Gap]:
     return out
 
 
+LISTING_HASH_MAX = 256 * 2**20  # refused files up to this size are hashed for the listing
+
+
+def _listing_sha256(path: Path | None, size: int) -> str | None:
+    """The SHA-256 of a file listed but not read (unsupported, a broken zip), when it is on disk
+    and not huge; None otherwise."""
+    if path is None or size > LISTING_HASH_MAX:
+        return None
+    try:
+        return sha256_of(path)
+    except OSError:
+        return None
+
+
 def assemble(inputs: list[SubmissionInput], results: dict[tuple[int, int], FileResult], rules: Rules,
              built: dict[int, Submission] | None = None) -> list[Submission]:
     """`results` maps (submission index, file index) to the file's result; `built` holds submissions
@@ -109,7 +124,8 @@ def assemble(inputs: list[SubmissionInput], results: dict[tuple[int, int], FileR
             if f.problem is not None:
                 extra.append(FileProblem(f.problem.rule, f.problem.reason, file=f.rel_path))
                 ext = extension_of(f.rel_path)  # refused unread: its extension is all there is to go by
-                file_results.append(FileResult(SourceFile(f.rel_path, ext, size=f.size, extension=ext)))
+                file_results.append(FileResult(SourceFile(f.rel_path, ext, size=f.size, extension=ext,
+                                                          sha256=_listing_sha256(f.whole or f.real_path, f.size))))
             elif (si, fi) in results:
                 file_results.append(results[(si, fi)])
         if sin.origin == "loose":

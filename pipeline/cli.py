@@ -10,9 +10,12 @@ from typing import NoReturn
 import click
 
 from . import __version__
+from .cli_zh import install as _install_chinese
 from .config import ConfigError, Rules, load_rules
 from .model import to_jsonable
 from .safety import Limits
+
+_install_chinese()  # click's own messages (usage errors, help headings) in Chinese
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 # --fail-on level → the submission statuses that make the run exit 1. A status is its worst finding's
@@ -33,41 +36,44 @@ def _load_rules_or_exit(path: str | None) -> Rules:
         sys.exit(EXIT_USAGE)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, prog_name="pipeline")
+@click.group(context_settings={"help_option_names": ["-h", "--help"]}, options_metavar="[选项]",
+             subcommand_metavar="命令 [参数]...")
+@click.version_option(__version__, prog_name="pipeline", help="显示版本号并退出。")
 def main() -> None:
-    """Check submissions to the Shanghai metaverse scenario call (附件1 需求征集表, 附件2 建设承诺书)."""
+    """检查上海市元宇宙重大应用场景申报材料（附件1 需求征集表、附件2 建设承诺书）。
+
+    常用：pipeline run 上传文件夹 --out 结果文件夹，然后用浏览器打开 结果文件夹/index.html。
+    """
 
 
-@main.command()
+@main.command(options_metavar="[选项]")
 @click.argument("input_dir", metavar="INPUT", type=click.Path(path_type=Path))
-@click.option("--out", "out_dir", required=True, type=click.Path(path_type=Path), help="Output folder.")
-@click.option("--workers", type=click.IntRange(min=1), default=None, help="Worker processes (default: CPU cores).")
-@click.option("--rules", "rules_path", type=click.Path(), default=None, help="Rules file (TOML); default: the packaged one.")
+@click.option("--out", "out_dir", required=True, type=click.Path(path_type=Path), metavar="OUT", help="结果输出文件夹（必填）。")
+@click.option("--workers", type=click.IntRange(min=1), default=None, metavar="N", help="并行读取文件的进程数（默认：CPU 核数）。")
+@click.option("--rules", "rules_path", type=click.Path(), default=None, metavar="文件", help="规则文件（TOML）；默认使用内置规则。")
 @click.option("--fail-on", type=click.Choice(list(FAIL_ON)), default="never", show_default=True,
-              help="Exit 1 when any submission's status is at or above this level "
-                   "(error: fail; review: fail or review; warning: fail, review or warn).")
-@click.option("--no-ocr", is_flag=True, help="Do not OCR scanned pages (they get OCR_UNAVAILABLE).")
-@click.option("--timeout", "timeout_s", type=click.FloatRange(min=0.1), default=Limits.file_timeout_s, show_default=True,
-              help="Seconds one file may take to read (a scanned PDF: each page's OCR); past it the file "
-                   "is reported unreadable (a scan: left for a person to check).")
-@click.option("--memory-mb", type=click.IntRange(min=128), default=Limits.memory_mb, show_default=True,
-              help="Cap on the resident memory of each worker process (MB); a worker over it is stopped.")
-@click.option("--no-cache", is_flag=True, help="Re-read every file instead of reusing results of unchanged files.")
-@click.option("--cache-dir", type=click.Path(path_type=Path), default=None, help="Cache folder (default: OUT/.cache).")
+              help="有申报达到此级别时以退出码 1 结束（error：不通过；review：不通过或待人工核对；"
+                   "warning：不通过、待人工核对或有警告；never：从不）。")
+@click.option("--no-ocr", is_flag=True, help="不对扫描页做文字识别（OCR），扫描页将报“无法识别文字”。")
+@click.option("--timeout", "timeout_s", type=click.FloatRange(min=0.1), default=Limits.file_timeout_s, metavar="秒", show_default=True,
+              help="读取一个文件（扫描件为每页识别）允许的秒数；超时的文件报为无法读取（扫描件交由人工核对）。")
+@click.option("--memory-mb", type=click.IntRange(min=128), default=Limits.memory_mb, metavar="MB", show_default=True,
+              help="每个读取进程的内存上限（MB），超出即停止该进程。")
+@click.option("--no-cache", is_flag=True, help="重新读取全部文件，不沿用上次未变化文件的结果。")
+@click.option("--cache-dir", type=click.Path(path_type=Path), default=None, metavar="文件夹", help="缓存文件夹（默认：输出文件夹/.cache）。")
 @click.option("--executor", type=click.Choice(["local", "dask"]), default="local", show_default=True,
-              help="Where files are read: local worker processes, or a Dask cluster (--scheduler).")
-@click.option("--scheduler", default=None, help="Dask scheduler address, e.g. tcp://10.0.0.5:8786.")
+              help="在哪里读取文件：local 本机进程，或 dask 计算集群（配合 --scheduler）。")
+@click.option("--scheduler", default=None, metavar="地址", help="Dask 调度器地址，例如 tcp://10.0.0.5:8786。")
 @click.option("--decisions", "decisions_path", type=click.Path(path_type=Path), default=None, metavar="文件",
               help="审核人员的处理意见：TOML 文件（[[decision]] 表），或在“问题清单”工作表中填写了"
                    "“处理”（驳回/确认）和“备注”的 consolidated.xlsx。")
 @click.option("--notices/--no-notices", default=True, show_default=True,
               help="为仍有未驳回的错误或待核对问题的每份申报，在 OUT/notices/ 中写出补正通知（.docx）；默认写出。")
-@click.option("--quiet", "-q", is_flag=True, help="Print only errors.")
+@click.option("--quiet", "-q", is_flag=True, help="只输出错误信息。")
 def run(input_dir: Path, out_dir: Path, workers: int | None, rules_path: str | None, fail_on: str,
         no_ocr: bool, timeout_s: float, memory_mb: int, no_cache: bool, cache_dir: Path | None,
         executor: str, scheduler: str | None, decisions_path: Path | None, notices: bool, quiet: bool) -> None:
-    """Check every submission in INPUT and write results.json, consolidated.xlsx and HTML reports to OUT."""
+    """检查 INPUT 文件夹中的每份申报，把 index.html、各份报告、consolidated.xlsx 和 results.json 写入 --out 文件夹。"""
     import dataclasses
     import time
 
@@ -146,6 +152,8 @@ def run(input_dir: Path, out_dir: Path, workers: int | None, rules_path: str | N
             click.echo(f"处理意见: {d['given']} 条，驳回 {d['dismissed']} 个问题，确认 {d['confirmed']} 个问题{stale}")
         if written is not None:
             click.echo(f"补正通知: {written} 份 → {out_dir / 'notices'}")
+        for line in _closing_lines(out_dir):
+            click.echo(line)
     # Decided from the statuses (an unchanged batch republished has no findings in memory).
     if any(c.get(status) for status in FAIL_ON[fail_on]):
         sys.exit(EXIT_FINDINGS)
@@ -171,6 +179,34 @@ def _write_notices(out_dir: Path, rules: Rules, enabled: bool) -> int | None:
         return None
     data = json.loads((out_dir / "results.json").read_text("utf-8"))
     return len(write_notices(data, out_dir, rules))
+
+
+# Rules whose finding means a file's content could not be read at all.
+UNREAD_RULES = ("FILE_UNREADABLE", "FILE_ENCRYPTED", "OCR_UNAVAILABLE")
+
+
+def _closing_lines(out_dir: Path) -> list[str]:
+    """The run's last lines: how many files could not be read, and the page to open.
+
+    Counted from OUT/results.json, which every run writes (an unchanged batch republished has no
+    findings in memory)."""
+    lines = []
+    unread: set[tuple[str, str]] = set()
+    try:
+        with open(out_dir / "results.json", encoding="utf-8") as fh:
+            data = json.load(fh)
+        for sub in data.get("submissions", []):
+            for f in sub.get("findings", []):
+                if f.get("rule") in UNREAD_RULES:
+                    unread.add((sub.get("submission_id", ""), (f.get("evidence") or {}).get("file") or ""))
+    except (OSError, ValueError):
+        pass
+    if unread:
+        lines.append(f"注意: {len(unread)} 个文件无法读取（损坏、加密或扫描件未识别），详见各份报告")
+    index = out_dir / "index.html"
+    if index.exists():
+        lines.append(f"请用浏览器打开: {index}")
+    return lines
 
 
 def _usage_error(message: str) -> NoReturn:
@@ -217,17 +253,21 @@ class _progress_printer:
             self.bar.close()
 
 
-@main.command()
+@main.command(options_metavar="[选项]")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--rules", "rules_path", type=click.Path(), default=None)
-@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
-@click.option("--no-ocr", is_flag=True)
+@click.option("--rules", "rules_path", type=click.Path(), default=None, metavar="文件", help="规则文件（TOML）；默认使用内置规则。")
+@click.option("--json", "as_json", is_flag=True, help="以 JSON 输出，而不是表格。")
+@click.option("--no-ocr", is_flag=True, help="不对扫描页做文字识别（OCR）。")
 def inspect(file: Path, rules_path: str | None, as_json: bool, no_ocr: bool) -> None:
-    """Print what was extracted from one FILE, with provenance."""
+    """显示从单个文件 FILE 中读取到的内容及其出处。"""
+    import logging
+
     from .engine import EngineError, extract_isolated
     from .extract import ExtractOptions
     from .workers import PoolError
 
+    # No run log here: the parsers' own (English) words are not printed beside the Chinese reasons.
+    logging.getLogger("pipeline").addHandler(logging.NullHandler())
     rules = _load_rules_or_exit(rules_path)
     try:  # the same pre-checks, limits and isolated worker as a run
         res = extract_isolated(file, file.name, rules, ExtractOptions(ocr=not no_ocr))
@@ -270,10 +310,10 @@ def _short(value, width: int = 60) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
-@main.command("rules")
-@click.option("--rules", "rules_path", type=click.Path(), default=None)
+@main.command("rules", options_metavar="[选项]")
+@click.option("--rules", "rules_path", type=click.Path(), default=None, metavar="文件", help="规则文件（TOML）；默认使用内置规则。")
 def rules_cmd(rules_path: str | None) -> None:
-    """List the rule catalogue (id, severity, description)."""
+    """列出全部检查规则（编号、严重程度、说明）。"""
     from .validate import catalogue
 
     rules = _load_rules_or_exit(rules_path)

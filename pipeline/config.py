@@ -14,6 +14,8 @@ from typing import Any, TypeVar
 
 import jsonschema
 
+from .explain import explain, explain_schema, explain_toml
+
 T = TypeVar("T")
 
 DEFAULT_RULES = resources.files("pipeline") / "rules" / "default.toml"
@@ -104,16 +106,16 @@ def load_rules(path: str | Path | None = None) -> Rules:
         try:
             data = p.read_bytes()
         except OSError as exc:
-            raise ConfigError(f"无法读取规则文件 {p}: {exc.strerror or exc}") from exc
+            raise ConfigError(f"无法读取规则文件 {p}：{explain(exc, str(p))}") from exc
         source = str(p)
     try:
         raw = tomllib.loads(data.decode("utf-8"))
     except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise ConfigError(f"规则文件 {source} 不是有效的 TOML: {exc}") from exc
+        raise ConfigError(f"规则文件 {source} 不是有效的 TOML：{explain_toml(exc)}") from exc
     errors = sorted(jsonschema.Draft202012Validator(_schema()).iter_errors(raw), key=lambda e: list(e.path))
     if errors:
         err = errors[0]
-        raise ConfigError(f"规则文件 {source} 的键 {_key_path(err)} 有误: {err.message}")
+        raise ConfigError(f"规则文件 {source} 的键 {_key_path(err)} 有误：{explain_schema(err)}")
     known = {d for ds in raw["directions"].values() for d in ds}
     if len(known) != sum(len(ds) for ds in raw["directions"].values()):
         raise ConfigError(f"规则文件 {source} 的键 directions 有误: 同一方向出现在多个赛道")

@@ -16,6 +16,7 @@ renamed `.docx` is listed too, and its reader says what it is.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import stat
@@ -24,6 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from .config import Rules
+from .explain import explain
 from .model import FileProblem
 from .safety import MB, Limits, bomb_ratio, fs_name, sanitize_name, unique_name, visible
 
@@ -39,6 +41,8 @@ class InputFile:
     identity: tuple[int, ...] | None = None
     # A zip member not unpacked yet (lazy discovery): (zip, member, byte cap); `materialize` unpacks it.
     pending: tuple[Path, zipfile.ZipInfo, int] | None = None
+    # A refused file that is whole on disk (a zip that could not be unpacked): hashed for the listing.
+    whole: Path | None = None
 
 
 @dataclass
@@ -95,8 +99,13 @@ def _is_ignored(rel_path: str, rules: Rules) -> bool:
     return name in files["ignore_names"] or any(name.startswith(p) for p in files["ignore_prefixes"])
 
 
-def _refused(rel: str, rule: str, reason: str, size: int = 0) -> InputFile:
-    return InputFile(rel, None, size, FileProblem(rule, reason))
+def _refused(rel: str, rule: str, reason: str, size: int = 0, whole: Path | None = None) -> InputFile:
+    """A file listed but not read. `whole`: the file on disk it is (a zip that could not be
+    unpacked), so the listing can give its real size and SHA-256."""
+    if whole is not None:
+        with contextlib.suppress(OSError):
+            size = whole.stat().st_size
+    return InputFile(rel, None, size, FileProblem(rule, reason), whole=whole)
 
 
 def stat_identity(st: os.stat_result) -> tuple[int, ...]:
@@ -191,26 +200,26 @@ class Discoverer:
         lim = self.limits
         label = prefix.rstrip("/") or visible(fs_name(zpath.name))
         if depth > lim.max_zip_depth:
-            sub.files.append(_refused(label, "FILE_UNSUPPORTED", f"压缩包嵌套超过 {lim.max_zip_depth} 层（压缩包内的压缩包内又有压缩包），未解压"))
+            sub.files.append(_refused(label, "FILE_UNSUPPORTED", f"压缩包嵌套超过 {lim.max_zip_depth} 层（压缩包内的压缩包内又有压缩包），未解压", whole=zpath))
             return
         try:
             zf = zipfile.ZipFile(zpath)
             infos = [i for i in zf.infolist() if not i.is_dir()]
         except Exception as exc:  # noqa: BLE001 - zipfile raises many types on damaged input
-            sub.files.append(_refused(label, "FILE_UNREADABLE", f"压缩包损坏，无法打开（{type(exc).__name__}）"))
+            sub.files.append(_refused(label, "FILE_UNREADABLE", f"压缩包损坏，无法打开：{explain(exc, label)}", whole=zpath))
             return
         with zf:
             if not infos:
-                sub.files.append(_refused(label, "FILE_UNREADABLE", "压缩包内没有任何文件"))
+                sub.files.append(_refused(label, "FILE_UNREADABLE", "压缩包内没有任何文件", whole=zpath))
                 return
             if len(infos) > budget.members:
                 sub.files.append(_refused(label, "FILE_UNREADABLE",
-                                          f"压缩包内文件数 {len(infos)} 超过上限 {lim.max_zip_members}，未解压"))
+                                          f"压缩包内文件数 {len(infos)} 超过上限 {lim.max_zip_members}，未解压", whole=zpath))
                 return
             total = sum(i.file_size for i in infos)
             if total > budget.bytes:
                 sub.files.append(_refused(label, "FILE_UNREADABLE",
-                                          f"压缩包解压后 {total / MB:.0f} MB，超过上限 {lim.max_zip_total_mb} MB，未解压"))
+                                          f"压缩包解压后 {total / MB:.0f} MB，超过上限 {lim.max_zip_total_mb} MB，未解压", whole=zpath))
                 return
             self._counter += 1
             target = self.workdir / f"z{self._counter}"
@@ -311,7 +320,7 @@ def is_word_package(path: Path) -> bool:
 
 
 def _unpack_failed(exc: Exception) -> str:
-    return f"压缩包成员无法解压（{type(exc).__name__}）"
+    return f"压缩包成员无法解压：{explain(exc, 'zip member')}"
 
 
 def _identity_of(path: Path) -> tuple[int, ...] | None:
@@ -331,7 +340,7 @@ def _not_regular(entry: Path) -> FileProblem | None:
     try:
         mode = entry.lstat().st_mode
     except OSError as exc:
-        return FileProblem("FILE_UNREADABLE", f"无法读取文件信息: {exc.strerror or exc}")
+        return FileProblem("FILE_UNREADABLE", f"无法读取文件信息：{explain(exc, str(entry))}")
     if stat.S_ISLNK(mode):
         return FileProblem("FILE_UNSUPPORTED", "符号链接，为安全起见未读取")
     if not stat.S_ISREG(mode):

@@ -41,6 +41,7 @@ from .assemble import assemble
 from .cache import HashMemo, ResultCache, cache_context, code_fingerprint
 from .config import Rules
 from .discover import Discoverer, InputFile
+from .explain import explain
 from .extract import ExtractOptions, detect_format, extension_of, extract_file, sha256_of
 from .model import BatchResult, FileProblem, FileResult, SourceFile, to_jsonable
 from .republish import Republish, batch_key
@@ -160,7 +161,7 @@ def outcome_result(task: ExtractTask, outcome: Outcome, limits: Limits) -> FileR
             "timeout": f"处理超时（超过 {limits.file_timeout_s:g} 秒），已停止读取此文件",
             "memory": f"内存超限（超过 {limits.memory_mb} MB），已停止读取此文件",
             "crash": f"解析进程异常退出（{outcome.detail}），未能读取此文件",
-        }.get(outcome.failure or "", f"解析时出现内部错误: {outcome.detail}")
+        }.get(outcome.failure or "", "解析时出现内部错误，未能读取此文件（技术细节见 logs/run.log）")
     log.warning("%s: worker %s (%s)%s", task.display, outcome.failure, outcome.detail,
                 f" during {outcome.stage}" if outcome.stage else "")
     if not task.sha256 and task.path:  # the worker was to hash it
@@ -253,7 +254,7 @@ def _dask_client(scheduler: str | None):
     try:
         return Client(scheduler)  # connect timeout: dask config distributed.comm.timeouts.connect
     except Exception as exc:  # noqa: BLE001 - OSError, TimeoutError, ValueError for a bad address
-        raise EngineError(f"无法连接 Dask 调度器 {scheduler}: {exc}") from exc
+        raise EngineError(f"无法连接 Dask 调度器 {scheduler}：{explain(exc, scheduler)}") from exc
 
 
 def _dask_outcomes(items: list[tuple[Any, ExtractTask]], payload: tuple, limits: Limits,
@@ -286,7 +287,7 @@ def _dask_outcomes(items: list[tuple[Any, ExtractTask]], payload: tuple, limits:
                 try:
                     data = Path(task.path).read_bytes()
                 except OSError as exc:
-                    unreadable.append((key, Outcome(None, "error", f"无法读取文件: {exc.strerror or exc}")))
+                    unreadable.append((key, Outcome(None, "error", f"无法读取文件：{explain(exc, task.display)}")))
                     continue
                 shipped = ExtractTask(task.display, task.suffix, task.sha256, task.size, None, data)
                 fut = client.submit(_dask_extract, payload_f, token, limits.file_timeout_s, limits.memory_mb,
@@ -303,7 +304,7 @@ def _dask_outcomes(items: list[tuple[Any, ExtractTask]], payload: tuple, limits:
             try:
                 outcome = fut.result()
             except Exception as exc:  # noqa: BLE001 - e.g. KilledWorker: the file's own failure
-                outcome = Outcome(None, "crash", f"Dask: {type(exc).__name__}")
+                outcome = Outcome(None, "crash", f"计算集群：{explain(exc, 'dask')}")
             fut.release()
             unreadable.clear()
             submit()
@@ -442,6 +443,7 @@ def run_batch(input_dir: Path, rules: Rules, options: RunOptions | None = None) 
     temp folder (below `work_dir`), which is removed before returning."""
     from .report import OFFLOAD_MIN_PAGES, submission_outputs
     from .validate import validate_across
+    from .validate.batch import shared_passages
     from .validate.segment import set_cache_dir
 
     options = options or RunOptions()
@@ -635,6 +637,7 @@ def run_batch(input_dir: Path, rules: Rules, options: RunOptions | None = None) 
         "peak_worker_rss_mb": info.get("peak_worker_rss_mb"),
         "submissions": len(submissions),
         "counts": counts,
+        "shared_passages": shared_passages(submissions, rules),
         "stage_seconds": {k: round(v, 3) for k, v in stage.items()},
     }
     return BatchResult(run=run, submissions=submissions, expectations=expectations, pages=validator.pages,
@@ -731,7 +734,7 @@ def _plan(f: InputFile, limits: Limits, cache: ResultCache | None, memo: HashMem
         try:
             digest = sha256_of(f.real_path)
         except OSError as exc:
-            return task(), refused_result(task(), FileProblem("FILE_UNREADABLE", f"无法读取文件: {exc.strerror or exc}"))
+            return task(), refused_result(task(), FileProblem("FILE_UNREADABLE", f"无法读取文件：{explain(exc, f.rel_path)}"))
         if memo is not None:
             memo.put(f.identity, digest)
     res = cache.get(digest, f.rel_path) if cache is not None else None

@@ -50,6 +50,51 @@ FIELD_LABELS: dict[str, str] = {
     "letter_has_seal": "承诺书盖章",
 }
 
+# Each rule's short Chinese name, for the index and the reports (the rule id is shown beside it).
+RULE_NAMES: dict[str, str] = {
+    "FILE_UNREADABLE": "文件无法读取",
+    "FILE_ENCRYPTED": "文件设有密码",
+    "FILE_UNSUPPORTED": "不支持的文件类型",
+    "OCR_UNAVAILABLE": "扫描件未能识别文字",
+    "FILE_TYPE_MISMATCH": "文件格式与扩展名不符",
+    "FORM_MISSING": "缺少需求征集表",
+    "LETTER_MISSING": "缺少建设承诺书",
+    "EXTRACTION_INCOMPLETE": "部分内容未能读取",
+    "FIELD_MISSING": "必填项未填写",
+    "CODE_INVALID": "组织机构代码无效",
+    "CODE_NOT_SHANGHAI": "代码不属于上海",
+    "UNIT_NATURE_CODE_MISMATCH": "单位性质与代码不符",
+    "DIRECTION_NONE": "未勾选申报方向",
+    "DIRECTION_MULTIPLE": "勾选了多个申报方向",
+    "UNIT_NATURE_NONE": "未勾选单位性质",
+    "UNIT_NATURE_MULTIPLE": "勾选了多个单位性质",
+    "UNIT_NATURE_OTHER_UNSPECIFIED": "单位性质“其他”未注明",
+    "MOBILE_INVALID": "手机号码格式不正确",
+    "PHONE_INVALID": "电话号码格式不正确",
+    "EMAIL_INVALID": "电子邮箱格式不正确",
+    "ADDRESS_NOT_SHANGHAI": "场景地址不在上海",
+    "JOINT_UNITS_TOO_MANY": "联合申报单位过多",
+    "JOINT_UNIT_DUPLICATE": "联合申报单位代码重复",
+    "SECTION_EMPTY": "具体内容栏目为空",
+    "SECTION_TOO_LONG": "具体内容超出字数上限",
+    "TECH_ELEMENTS_MISSING": "缺少技术要素",
+    "OVERVIEW_TOPICS_MISSING": "场景建设概述缺项",
+    "DIRECTION_CONTENT_MISMATCH": "内容与申报方向不符",
+    "SCENARIO_NAME_MISMATCH": "承诺书场景名称不一致",
+    "LETTER_DATE_MISSING": "承诺书未填日期",
+    "LETTER_DATE_OUT_OF_WINDOW": "承诺书日期不在申报期内",
+    "LETTER_CLAUSES_ALTERED": "承诺条款缺失或被改写",
+    "SEAL_MISSING": "承诺书未盖公章",
+    "DUPLICATE_SUBMISSION": "重复申报",
+    "NARRATIVE_REUSED": "具体内容与其他申报雷同",
+}
+
+
+def rule_name(rule_id: str) -> str:
+    """A rule's Chinese name; an id without one comes back as it is."""
+    return RULE_NAMES.get(rule_id, rule_id)
+
+
 # How a finding's sentence names a field whose printed label is ambiguous out of its form context.
 SENTENCE_LABELS: dict[str, str] = {
     "lead_unit_code": "牵头单位组织机构代码/三证合一码",

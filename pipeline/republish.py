@@ -68,7 +68,7 @@ class Published:
         try:
             record = json.loads(self.path.read_text("utf-8"))
             clock = self.path.stat().st_ctime_ns
-            pages = set(os.listdir(self.out_dir / "reports"))
+            pages = set(os.listdir(self.out_dir / "reports")) - {"assets"}  # the seal crops: named by content
         except (OSError, ValueError):
             return None
         if not (isinstance(record, dict) and record.get("format") == FORMAT and record.get("key") == key

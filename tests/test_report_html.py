@@ -105,11 +105,13 @@ def test_pages_are_self_contained(run):
     for path in pages:
         text = path.read_text("utf-8")
         page = Page(text)
-        assert page.csp.startswith("default-src 'none'; img-src data:;")
+        # images: inline, or a seal crop in reports/assets beside the page (same origin, no network)
+        assert page.csp.startswith("default-src 'none'; img-src data: 'self';")
         assert "'unsafe-inline'" not in page.csp.split("script-src")[1]
         assert page.tags.get("link", 0) == 0
         for src in page.srcs:
-            assert src.startswith("data:image/png;base64,"), src
+            assert src.startswith("data:image/png;base64,") or (
+                re.fullmatch(r"assets/[0-9a-f]+\.png", src) and (path.parent / src).is_file()), src
         for href in page.hrefs:
             assert not re.match(r"^[a-z][a-z0-9+.-]*:", href), href  # no scheme: no network, no javascript:
         assert "@media print" in text
@@ -215,12 +217,13 @@ def test_clause_diff_marks_changes(run):
     assert clean.count('<span class="tag st-pass">一致</span>') == 6
 
 
-def test_seal_crop_is_embedded(run):
+def test_seal_crop_is_a_file_beside_the_report(run):
     data, out = run
     sub = _sub(data, "A-")
-    assert any(i.get("crop_png_b64") for i in sub["images"])
+    paths = [i["crop_path"] for i in sub["images"] if i.get("crop_path")]
+    assert paths and all((out / p).read_bytes().startswith(b"\x89PNG") for p in paths)
     text = _report(out, data, sub)
-    assert '<img src="data:image/png;base64,' in text
+    assert f'<img src="{paths[0][len("reports/"):]}"' in text and "base64" not in text
     assert "已识别到印章" in text
     assert "未识别到印章" in _report(out, data, _sub(data, "B-"))
 
@@ -358,7 +361,7 @@ def poison(value):
     if isinstance(value, list):
         return [poison(v) for v in value]
     if isinstance(value, dict):
-        return {k: (v if k in ("status", "severity", "kind", "origin", "crop_png_b64", "start", "end") else poison(v))
+        return {k: (v if k in ("status", "severity", "kind", "origin", "crop_path", "start", "end") else poison(v))
                 for k, v in value.items()}
     return value
 
@@ -377,7 +380,8 @@ def test_hostile_text_everywhere_is_escaped(run, tmp_path):
         text = path.read_text("utf-8")
         page = Page(text)
         assert page.tags.get("script", 0) == (1 if path.name == "index.html" else 0), path
-        assert page.tags.get("img", 0) == sum(1 for s in page.srcs if s.startswith("data:image/png"))
+        assert page.tags.get("img", 0) == sum(1 for s in page.srcs if s.startswith("data:image/png")
+                                              or re.fullmatch(r"assets/[0-9a-f]+\.png", s))
         assert "<script>alert" not in text and "<img src=x" not in text
         assert "&lt;script&gt;alert(1)&lt;/script&gt;" in text
         for href in page.hrefs:

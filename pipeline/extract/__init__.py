@@ -15,6 +15,7 @@ from pathlib import Path
 import olefile
 
 from ..config import Rules
+from ..explain import explain
 from ..model import FileProblem, FileResult, Layout, SourceFile
 from ..safety import check_size
 from .base import ExtractionError, ExtractOptions, Reader
@@ -184,7 +185,7 @@ def extract_file(path: Path, display: str, rules: Rules, options: ExtractOptions
     except Exception as exc:  # noqa: BLE001 - a bad file must never stop the batch
         # The parser's own words (English, a traceback) are for the log, not for the reviewer.
         log.exception("unexpected error reading %s", display)
-        result.problems.append(FileProblem("FILE_UNREADABLE", f"文件内容不合规范，解析时出错（{type(exc).__name__}），"
+        result.problems.append(FileProblem("FILE_UNREADABLE", f"文件内容不合规范，解析时出错（{explain(exc)}），"
                                                               "请核对文件能否用 Word 或 PDF 阅读器正常打开"))
     kinds = {d.kind for d in result.documents}
     src.kind = "both" if kinds == {"form", "letter"} else (kinds.pop() if kinds else "unknown")

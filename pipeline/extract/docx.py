@@ -29,6 +29,7 @@ from lxml import etree
 from PIL import Image
 
 from ..config import load_rules
+from ..explain import explain
 from ..model import Block, ImageInfo, Layout, Note, Provenance
 from ..safety import check_ooxml
 from . import checkbox
@@ -127,13 +128,13 @@ def read_docx(path: Path, display: str, options: ExtractOptions) -> Layout:
         document = docx.Document(source)
         body = document.element.body
     except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, zlib.error) as exc:
-        raise ExtractionError("FILE_UNREADABLE", f"文件已损坏或不完整，无法作为 Word 文档（DOCX）打开（{type(exc).__name__}）") from exc
+        raise ExtractionError("FILE_UNREADABLE", f"文件已损坏或不完整，无法作为 Word 文档（DOCX）打开：{explain(exc, str(path))}") from exc
     except (PackageNotFoundError, KeyError) as exc:
         raise ExtractionError("FILE_UNREADABLE", "压缩包中没有 Word 正文部分（word/document.xml），不是 Word 文档（DOCX）") from exc
     except ValueError as exc:  # python-docx: the main part is a spreadsheet, a presentation, …
         raise ExtractionError("FILE_UNREADABLE", "压缩包的主体不是 Word 文档（可能是 Excel 或 PowerPoint 文件）") from exc
     except etree.XMLSyntaxError as exc:
-        raise ExtractionError("FILE_UNREADABLE", f"DOCX 内部 XML 损坏，无法解析：{str(exc)[:120]}") from exc
+        raise ExtractionError("FILE_UNREADABLE", f"DOCX 内部 XML 损坏，无法解析（{explain(exc, str(path))}）") from exc
     if body is None:
         raise ExtractionError("FILE_UNREADABLE", "DOCX 正文缺少 w:body，无法读取")
     walker = _Walker(display, _Package(document, options.limits.max_docx_part_mb * 2**20, options.seal))

@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from PIL import Image
 
+from ..explain import explain
 from ..workers import thread_budget
 
 CHECKED, UNCHECKED = "☑", "☐"
@@ -165,7 +166,7 @@ def get_engine():
             try:
                 _engine = _create_engine()
             except Exception as exc:
-                raise OcrError(f"OCR 引擎无法启动：{type(exc).__name__}") from exc
+                raise OcrError(f"OCR 引擎无法启动：{explain(exc)}") from exc
     return _engine
 
 
@@ -270,7 +271,7 @@ def recognise(img: Image.Image) -> list[OcrBox]:
     except MemoryError:
         raise
     except Exception as exc:  # rapidocr wraps an onnxruntime failure with its traceback as the message
-        raise OcrError(f"OCR 引擎出错：{type(exc).__name__}") from exc
+        raise OcrError(f"OCR 引擎出错：{explain(exc)}") from exc
     finally:
         release_memory()
     boxes = []
@@ -388,7 +389,7 @@ def _text_lines(red: np.ndarray) -> tuple[list[tuple[float, float, float, float,
     except MemoryError:
         raise
     except Exception as exc:
-        raise OcrError(f"OCR 引擎出错：{type(exc).__name__}") from exc
+        raise OcrError(f"OCR 引擎出错：{explain(exc)}") from exc
     out = []
     for q in quads if quads is not None else []:
         q = np.asarray(q, dtype=float) / s
@@ -471,7 +472,7 @@ def orientation(img: Image.Image) -> tuple[int, float]:
     except MemoryError:
         raise
     except Exception as exc:
-        raise OcrError(f"OCR 引擎出错：{type(exc).__name__}") from exc
+        raise OcrError(f"OCR 引擎出错：{explain(exc)}") from exc
     finally:
         release_memory()
     # A sideways line was cut out turned 90 degrees counter-clockwise: read forwards, the page

@@ -18,8 +18,48 @@ from ..model import BatchResult, Submission, field_names, to_jsonable
 _INTERNAL = {"documents", "file_problems"}
 
 
+ASSETS = "reports/assets"  # seal crops and other images, as files beside the reports
+
+
+def asset_name(png_b64: str) -> str:
+    """The file name of an image under OUT/reports/assets: named by its content, so the same crop
+    is one file and a record's path never depends on the run."""
+    return hashlib.sha256("".join(png_b64.split()).encode("ascii")).hexdigest()[:32] + ".png"
+
+
 def submission_json(sub: Submission) -> dict[str, Any]:
-    return {name: to_jsonable(getattr(sub, name)) for name in field_names(Submission) if name not in _INTERNAL}
+    record = {name: to_jsonable(getattr(sub, name)) for name in field_names(Submission) if name not in _INTERNAL}
+    for img in record.get("images") or []:
+        # The crop is written to OUT/reports/assets (write_assets); the record names its path.
+        b64 = img.pop("crop_png_b64", None) if isinstance(img, dict) else None
+        if isinstance(b64, str) and b64:
+            img["crop_path"] = f"{ASSETS}/{asset_name(b64)}"
+    return record
+
+
+def write_assets(subs: list[Submission], out_dir: Path) -> int:
+    """Write every submission's image crops to OUT/reports/assets/<name>.png; returns how many."""
+    import base64
+    import binascii
+
+    folder = out_dir / ASSETS
+    written = 0
+    for sub in subs:
+        for img in sub.images:
+            b64 = getattr(img, "crop_png_b64", None)
+            if not b64:
+                continue
+            dest = folder / asset_name(b64)
+            if dest.exists():
+                continue
+            try:
+                data = base64.b64decode("".join(b64.split()), validate=True)
+            except (binascii.Error, ValueError):
+                continue
+            folder.mkdir(parents=True, exist_ok=True)
+            atomic_write_bytes(dest, data)
+            written += 1
+    return written
 
 
 @dataclass
@@ -191,4 +231,5 @@ def write_outputs(result: BatchResult, out_dir: Path, rules: Rules, previous: An
                 by_sid[sid].page = PublishedPage(out_dir / "reports" / by_sid[sid].name, sha)
         render_plans(plans, rules, run)  # pages the other processes did not make
     paths.update(write_pages(plans, data, out_dir, rules, previous, staged, index_view))
+    write_assets(result.submissions, out_dir)
     return paths

@@ -40,6 +40,7 @@ from ..labels import (
     PERSON_FIELDS,
     field_label,
     field_path,
+    rule_name,
     section_labels,
 )
 from ..safety import sanitize_name, unique_name
@@ -53,6 +54,7 @@ from .labels import (
     STATUSES,
     display_value,
 )
+from .reuse import pair_texts, shared_view
 
 BEIJING = timezone(timedelta(hours=8), "北京时间")
 MAX_EXCERPT = 400
@@ -89,7 +91,7 @@ def _csp(script: str | None) -> str:
         script_src = f"'sha256-{digest}'"
     else:
         script_src = "'none'"
-    return (f"default-src 'none'; img-src data:; style-src 'unsafe-inline'; script-src {script_src}; "
+    return (f"default-src 'none'; img-src data: 'self'; style-src 'unsafe-inline'; script-src {script_src}; "
             "base-uri 'none'; form-action 'none'")
 
 
@@ -493,15 +495,15 @@ def build_report_view(sub: dict[str, Any], rules: Rules, run: dict[str, Any]) ->
     for img in sub.get("images") or []:
         if not isinstance(img, dict):
             continue
-        b64 = img.get("crop_png_b64")
-        if not isinstance(b64, str) or not b64 or len(b64) > MAX_IMAGE_B64 or not _B64.fullmatch(b64):
+        src = image_src(img)
+        if src is None:
             continue
         iprov = img.get("prov") if isinstance(img.get("prov"), dict) else {}
         if not (img.get("looks_like_seal") or img.get("near_seal_label") or iprov.get("file") in letter_files):
             continue
         ratio = img.get("red_ratio")
         images.append({
-            "src": "data:image/png;base64," + "".join(b64.split()),  # split() drops what \s matches, 25x faster than re.sub
+            "src": src,
             "seal": bool(img.get("looks_like_seal")),
             "where": describe_prov(iprov),
             "red": f"{ratio * 100:.0f}%" if isinstance(ratio, (int, float)) else None,
@@ -545,6 +547,7 @@ def build_report_view(sub: dict[str, Any], rules: Rules, run: dict[str, Any]) ->
         entry = {
             "id": fid,
             "rule": f.get("rule") or "",
+            "rule_name": rule_name(f.get("rule") or ""),
             "severity": sev,
             "field": f.get("field"),
             "field_label": field_label(f.get("field"), rules),
@@ -556,6 +559,7 @@ def build_report_view(sub: dict[str, Any], rules: Rules, run: dict[str, Any]) ->
             "target": target,
             "decision": _decision_view(f),
             **_quoted_texts(f),
+            "pairs": pair_texts(f, lambda other: href_path(provisional_report_file(other))),
         }
         groups[sev].append(entry)
         if not counts(f):  # dismissed: listed struck through, no badge on the field
@@ -645,6 +649,22 @@ def _quoted_texts(f: dict[str, Any]) -> dict[str, Any]:
     if f.get("rule") != "LETTER_CLAUSES_ALTERED" or not isinstance(details.get("official"), str):
         return {"excerpt_label": None, "official": None, "official_label": None}
     return {"excerpt_label": "承诺书中的文字", "official": _clip(details["official"]), "official_label": "通知原文"}
+
+
+_ASSET_PATH = re.compile(r"reports/(assets/[0-9a-f]{16,64}\.png)")
+
+
+def image_src(img: dict[str, Any]) -> str | None:
+    """An image's src on a report page: its file under reports/assets (results.json `crop_path`),
+    or the base64 crop an older results.json inlined."""
+    path = img.get("crop_path")
+    if isinstance(path, str):
+        m = _ASSET_PATH.fullmatch(path)
+        return m.group(1) if m else None
+    b64 = img.get("crop_png_b64")
+    if not isinstance(b64, str) or not b64 or len(b64) > MAX_IMAGE_B64 or not _B64.fullmatch(b64):
+        return None
+    return "data:image/png;base64," + "".join(b64.split())  # split() drops what \s matches, 25x faster than re.sub
 
 
 def _redundant(excerpt: Any, message: Any) -> bool:
@@ -743,7 +763,9 @@ def build_index_view(data: dict[str, Any], rules: Rules, names: dict[str, str]) 
         standing = [f for f in s.get("findings") or [] if counts(f)]  # dismissed findings do not count
         tally = Counter(f.get("severity") for f in standing)
         rules_here = []
+        messages = []
         for f in standing:
+            messages.append(str(f.get("message") or ""))
             rule = f.get("rule") or "?"
             rule_count[rule] += 1
             rule_subs.setdefault(rule, set()).add(sid)
@@ -764,17 +786,21 @@ def build_index_view(data: dict[str, Any], rules: Rules, names: dict[str, str]) 
             "status_rank": STATUS_ORDER[status],
             "track": track,
             "direction": direction,
+            "direction_key": _bucket(fields.get("direction")),
             "names": _names_line(sid, unit, scenario),
             "errors": tally.get("error", 0),
             "reviews": tally.get("review", 0),
             "warnings": tally.get("warning", 0),
             "infos": tally.get("info", 0),
-            "rules": rules_here,
-            "search": " ".join([sid, unit, scenario, direction, track, *rules_here]).casefold(),
+            "rules": [{"id": r, "name": rule_name(r)} for r in rules_here],
+            "rule_ids": " ".join(rules_here),
+            "search": " ".join([sid, unit, scenario, direction, track, *rules_here,
+                                *map(rule_name, rules_here), *messages]).casefold(),
         })
     top_rules = sorted(rule_count, key=lambda r: (-len(rule_subs[r]), -rule_count[r], r))[:12]
     frequent = [{
         "rule": r,
+        "name": rule_name(r),
         "severity": rule_sev[r] if rule_sev[r] in SEVERITY_LABELS else "info",
         "severity_label": SEVERITY_LABELS.get(rule_sev[r], rule_sev[r]),
         "description": descriptions.get(r) or rule_msgs[r].most_common(1)[0][0],
@@ -795,8 +821,13 @@ def build_index_view(data: dict[str, Any], rules: Rules, names: dict[str, str]) 
         "frequent": frequent,
         "rows": rows,
         "track_options": present_tracks,
+        "direction_options": [d for d in dir_order if directions.get(d)] + sorted(d for d in directions if d not in dir_order),
+        "rule_options": [{"id": r, "name": rule_name(r)} for r in sorted(rule_subs, key=lambda r: (-len(rule_subs[r]), r))],
+        "has_infos": any(r["infos"] for r in rows),
         "run": _run_view(data.get("run") or {}),
         "decisions": (data.get("run") or {}).get("decisions"),
+        "shared": shared_view(data.get("run") or {}, rules,
+                              lambda sid: "reports/" + href_path(names.get(sid) or provisional_report_file(sid))),
     }
 
 

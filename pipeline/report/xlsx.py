@@ -1,6 +1,7 @@
 """consolidated.xlsx: one workbook a reviewer can filter, sort and read back with pandas.
 
-Sheets: 汇总 (one row per submission), 联合单位, 问题清单, 文件, 说明. Headers are Chinese (field
+Sheets: 汇总 (one row per submission), 联合单位, 问题清单, 文件, 赛道方向 (counts by status per
+track × direction), 覆盖 (matched terms per submission × element / overview topic), 说明. Headers are Chinese (field
 names from pipeline/labels.py, shared with the HTML and the findings), row 1 only, so
 `pandas.read_excel(path, sheet_name=None)` needs no cleanup. Counts are numbers, the letter date is
 a date, everything else is text.
@@ -320,8 +321,9 @@ def _summary_columns(data: dict[str, Any], rules: Rules, links: dict[str, str]) 
     scalar = set(scalar_field_keys(subs))
     for key in [*FIELD_LABELS, *sorted(scalar - set(FIELD_LABELS))]:
         if key == "joint_units":
-            cols.append(Column("联合申报单位数", lambda s: len((s.get("fields") or {}).get("joint_units") or []),
-                               "附件1 联合申报单位的家数（空行不计），明细见“联合单位”表", "number"))
+            cols.append(Column("联合申报单位数", lambda s: len((s.get("fields") or {}).get("joint_units") or [])
+                               if has_form(s) else None,
+                               "附件1 联合申报单位的家数（空行不计），明细见“联合单位”表；没有可读取的需求征集表时为空", "number"))
             cols.append(Column("联合申报单位名称", lambda s: display_value(
                 [u.get("name") for u in (s.get("fields") or {}).get("joint_units") or [] if isinstance(u, dict)]),
                 "联合申报单位名称，以“、”分隔"))
@@ -343,12 +345,66 @@ def _summary_columns(data: dict[str, Any], rules: Rules, links: dict[str, str]) 
             cols.append(Column(FIELD_LABELS.get(key, key), f(key), note))
     for element in rules.raw.get("coverage", {}).get("tech_elements", {}):
         cols.append(Column(f"技术要素：{element}", lambda s, e=element: _covered_cell(s, e),
-                           f"正文是否涉及技术要素“{element}”（关键词见规则文件 coverage.tech_elements）；空白表示未做判断"))
+                           f"正文是否涉及技术要素“{element}”（关键词见规则文件）；空白表示未做判断"))
     for spec in rules.sections:
         cols.append(Column(f"{sec_labels[spec.key]}（正文）",
                            lambda s, k=spec.key: ((s.get("fields") or {}).get("sections") or {}).get(k) or None,
                            f"附件1 二、具体内容「{sec_labels[spec.key]}」的申报文本（已去除预印提示语）", "long", 40))
     return cols
+
+
+def has_form(sub: dict[str, Any]) -> bool:
+    """Whether a form (附件1) was read: without one, its counts are unknown (blank), not 0."""
+    return any(isinstance(f, dict) and f.get("kind") in ("form", "both") for f in sub.get("files") or [])
+
+
+UNREAD = "未识别（无需求征集表）"
+
+
+def _track_direction_rows(subs: list[dict[str, Any]], rules: Rules) -> list[dict[str, Any]]:
+    """One row per track × direction of the call (and 未选择 / 多选 / 未识别 where they occur):
+    how many submissions, and how many of each status."""
+    from .html import MULTIPLE, NOT_CHOSEN
+
+    def bucket(value: Any) -> str:
+        items = [v for v in (value if isinstance(value, list) else [value]) if isinstance(v, str) and v]
+        return NOT_CHOSEN if not items else items[0] if len(items) == 1 else MULTIPLE
+
+    counts: dict[tuple[str, str], dict[str, int]] = {}
+    for track, directions in rules.directions.items():
+        for d in directions:
+            counts[(track, d)] = {}
+    for s in subs:
+        fields = s.get("fields") or {}
+        key = (bucket(fields.get("track")), bucket(fields.get("direction"))) if has_form(s) else (UNREAD, UNREAD)
+        row = counts.setdefault(key, {})
+        status = s.get("status")
+        row[status] = row.get(status, 0) + 1
+    return [{"track": k[0], "direction": k[1], **v} for k, v in counts.items()]
+
+
+def _coverage_rows(subs: list[dict[str, Any]], rules: Rules) -> list[dict[str, Any]]:
+    """One row per submission × technical element / overview topic: covered, how often, the terms
+    matched and the sections they are in. Submissions whose narrative was not read have no rows."""
+    sec_labels = section_labels(rules)
+    groups = (("tech_elements", "技术要素"), ("overview_topics", "概述要点"), ("key_technologies", "关键技术"))
+    rows = []
+    for s in subs:
+        coverage = s.get("coverage") if isinstance(s.get("coverage"), dict) else {}
+        for group, label in groups:
+            entries = coverage.get(group)
+            if not isinstance(entries, dict):
+                continue
+            names = list((rules.raw.get("coverage") or {}).get(group) or {})
+            names += [n for n in entries if n not in names]
+            for name in names:
+                hits = [h for h in entries.get(name) or [] if isinstance(h, dict)]
+                terms = list(dict.fromkeys(str(h.get("term")) for h in hits if h.get("term")))
+                where = list(dict.fromkeys(sec_labels.get(h.get("section"), str(h.get("section"))) for h in hits
+                                           if h.get("section")))
+                rows.append({"sub": s, "group": label, "name": name, "covered": bool(hits), "count": len(hits),
+                             "terms": "、".join(terms) or None, "sections": "、".join(where) or None})
+    return rows
 
 
 def _covered_cell(sub: dict[str, Any], element: str) -> str | None:
@@ -443,6 +499,29 @@ def write_xlsx(data: dict[str, Any], out_dir: Path, rules: Rules) -> Path:
     ]
     _sheet(book, "文件", files, file_rows)
     sheets.append(("文件", files))
+
+    by_status = [
+        Column("赛道", lambda r: r["track"], "赛道（按勾选的方向）；未识别：没有可读取的需求征集表"),
+        Column("申报方向", lambda r: r["direction"], "申报场景方向；未选择、多选：勾选不是恰好一项"),
+        Column("申报数", lambda r: sum(r.get(k, 0) for k in STATUSES), "该方向的申报份数", "number"),
+        *[Column(STATUS_LABELS[k], lambda r, k=k: r.get(k, 0), f"状态为“{STATUS_LABELS[k]}”的份数", "number",
+                 style=lambda r, k=k: k if r.get(k) else None) for k in ("pass", "warn", "review", "fail")],
+    ]
+    _sheet(book, "赛道方向", by_status, _track_direction_rows(subs, rules))
+    sheets.append(("赛道方向", by_status))
+
+    coverage = [
+        Column("提交编号", lambda r: r["sub"].get("submission_id"), "所属申报的编号"),
+        Column("赛道", lambda r: display_value((r["sub"].get("fields") or {}).get("track")), "所属申报勾选的赛道"),
+        Column("类别", lambda r: r["group"], "技术要素：通知要求的五类技术要素；概述要点：场景建设概述填写提示要求的七项；关键技术：参考"),
+        Column("名称", lambda r: r["name"], "技术要素或概述要点的名称"),
+        Column("是否涉及", lambda r: YES_NO[r["covered"]], "正文中是否出现该项的关键词（关键词见规则文件）"),
+        Column("匹配次数", lambda r: r["count"], "关键词在正文中出现的次数", "number"),
+        Column("匹配词", lambda r: r["terms"], "正文中匹配到的关键词，以“、”分隔"),
+        Column("所在栏目", lambda r: r["sections"], "匹配到的关键词所在的具体内容栏目"),
+    ]
+    _sheet(book, "覆盖", coverage, _coverage_rows(subs, rules))
+    sheets.append(("覆盖", coverage))
 
     _explain(book, run, sheets)
     wb.set_properties({"author": "pipeline", "title": "申报材料检查汇总", "created": _created(run)})

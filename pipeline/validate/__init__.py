@@ -24,6 +24,8 @@ from functools import partial
 from typing import Any
 
 from ..config import Rules
+from ..explain import explain
+from ..labels import FIELD_LABELS
 from ..model import SEVERITY_ORDER, Finding, Note, Submission, to_jsonable
 from . import basic, batch, files, gaps, letter, sections  # noqa: F401  (importing registers the rules)
 from .expectations import run_expectations
@@ -41,7 +43,7 @@ def _run_check(fn, c: Context) -> None:
     except Exception as exc:  # a rule must never stop the batch; the reviewer sees a note instead
         log.exception("check %s failed on %s", fn.__name__, c.sub.submission_id)
         ids = "、".join(getattr(fn, "rule_ids", ()))
-        c.sub.notes.append(Note(f"校验规则 {ids} 执行出错，未能完成该项检查：{type(exc).__name__}: {exc}"))
+        c.sub.notes.append(Note(f"校验规则 {ids} 执行出错，未能完成该项检查：{explain(exc, ids)}"))
 
 
 def validate_submission(sub: Submission, rules: Rules, prep: Prepared | None = None) -> None:
@@ -54,7 +56,7 @@ def validate_submission(sub: Submission, rules: Rules, prep: Prepared | None = N
         sections.prepare(sub, rules, prep, form_read)
     except Exception as exc:
         log.exception("section preparation failed on %s", sub.submission_id)
-        sub.notes.append(Note(f"具体内容字数与关键词统计出错：{type(exc).__name__}: {exc}"))
+        sub.notes.append(Note(f"具体内容字数与关键词统计出错：{explain(exc, 'sections')}"))
     c = Context(sub, rules, prep)
     for scope, wanted in (("file", True), ("submission", True), ("form", form_read), ("letter", letter_read)):
         if wanted:
@@ -96,22 +98,29 @@ def _natural(text: str | None) -> tuple:
     return tuple(int(p) if p.isdigit() else p for p in re.split(r"(\d+)", text or ""))
 
 
+def form_place(field: str | None, section_keys: Sequence[str] = ()) -> tuple:
+    """Where a field sits on the printed documents: the whole submission and its files first, then
+    附件1's fields as printed (基本信息, 联合申报单位, the sections 一…七 in `section_keys`' order),
+    then 附件2's; a field of neither last."""
+    if not field:
+        return (0,)
+    key = field[len("sections."):] if field.startswith("sections.") else field
+    if key in section_keys:
+        return (1, _FORM_PLACE["sections"], list(section_keys).index(key))
+    base = re.split(r"[\[.]", key, maxsplit=1)[0]
+    if base in _FORM_PLACE:
+        return (1, _FORM_PLACE[base], 0)
+    return (2,)
+
+
+_FORM_PLACE = {k: i for i, k in enumerate(FIELD_LABELS)}
+
+
 def sort_findings(findings: list[Finding], section_keys: Sequence[str] = ()) -> list[Finding]:
-    """Deterministic order: errors first, then by rule id, then field, then message.
-
-    Fields in `section_keys` (the form's 二、具体内容, in its order: rules [[sections]]) follow the
-    form's order 一…七, after the other fields of the same rule; other fields go by name
-    (joint_units[2] before [10]).
-    """
-    place = {k: i for i, k in enumerate(section_keys)}
-
-    def field_key(field: str | None) -> tuple:
-        key = field[len("sections."):] if field and field.startswith("sections.") else field
-        if key in place:
-            return (1, place[key], _natural(field))
-        return (0, 0, _natural(field))
-
-    return sorted(findings, key=lambda f: (-SEVERITY_ORDER[f.severity], f.rule, field_key(f.field), f.message))
+    """Deterministic order: errors first, then the documents' order (`form_place`: files, 基本信息,
+    具体内容 一…七 as rules [[sections]] lists them, the letter), then rule id, field and message."""
+    return sorted(findings, key=lambda f: (-SEVERITY_ORDER[f.severity], form_place(f.field, section_keys), f.rule,
+                                           _natural(f.field), f.message))
 
 
 def add_unreported(sub: Submission, found: list[Finding]) -> int:
@@ -160,7 +169,7 @@ def validate_across(submissions: list[Submission], rules: Rules, prep: Prepared 
             except Exception as exc:
                 log.exception("batch check %s failed", fn.__name__)
                 for sub in submissions:
-                    sub.notes.append(Note(f"批次规则 {'、'.join(fn.rule_ids)} 执行出错：{type(exc).__name__}: {exc}"))
+                    sub.notes.append(Note(f"批次规则 {'、'.join(fn.rule_ids)} 执行出错：{explain(exc, 'batch rules')}"))
         if meanwhile is not None and gx_future is not None:
             _order(submissions, rules)
             meanwhile()

@@ -35,7 +35,7 @@ def code_check(c: Context, raw: Any) -> CodeCheck:
 # --- required fields ---------------------------------------------------------------------------
 
 @rule(id="FIELD_MISSING", absence=True, severity="error", scope="form", field="（必填字段）",
-      title="必填字段未填写（规则文件 [fields] required / required_any）",
+      title="必填字段未填写",
       message="{label}未填写")
 def check_required(c: Context) -> Iterator[Finding]:
     spec = c.rules.raw["fields"]
@@ -174,8 +174,8 @@ def phone_valid(raw: Any, pats: dict[str, re.Pattern], allow_mobile: bool = True
 
 
 @rule(id="MOBILE_INVALID", severity="warning", scope="submission", field="leader_mobile / contact_mobile",
-      title="手机号码格式不正确（应为 1[3-9] 开头的11位号码，可带 +86）",
-      message="{label}「{value}」不是有效的手机号码（应为1[3-9]开头的11位号码）")
+      title="手机号码格式不正确（应为以13至19开头的11位号码，可带+86）",
+      message="{label}「{value}」不是有效的手机号码（应为以13至19开头的11位号码）")
 @rule(id="PHONE_INVALID", severity="warning", scope="submission",
       field="leader_phone / contact_phone / letter_contact_phone",
       title="电话号码格式不正确（区号 + 7–8 位号码，可带分机号；手机号码也接受）",

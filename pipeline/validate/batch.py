@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import difflib
 import hashlib
+import re
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -48,24 +50,61 @@ def duplicate_key(c: Context) -> tuple[str, str] | None:
     return unit_identity(c, code), name_key(name)
 
 
+def resubmission_key(c: Context) -> tuple[str, str] | None:
+    """(normalised lead unit name, normalised scenario name), or None when either is blank, no code
+    was given (then the two need not be different codes) or no form was read."""
+    if not c.has_document("form"):
+        return None
+    unit, name = c.fields.get("lead_unit_name"), c.fields.get("scenario_name")
+    if is_blank(unit) or is_blank(name) or is_blank(c.fields.get("lead_unit_code")):
+        return None
+    return name_key(unit), name_key(name)
+
+
 @rule(id="DUPLICATE_SUBMISSION", reads=("lead_unit_code", "scenario_name"), severity="error", scope="batch", field=None,
-      title="两份申报的牵头单位代码和场景名称相同（两份都会标出）",
-      message="与申报「{others}」的牵头单位代码和场景名称相同，属重复申报")
+      title="两份申报的牵头单位和场景名称相同：代码相同，或单位名称相同而代码不同（重新提交）；两份都会标出",
+      message="{what}，属重复申报")
 def check_duplicates(subs: list[Submission], rules: Rules, prep: Prepared) -> Iterator[tuple[Submission, Finding]]:
     ctxs = _contexts(subs, rules, prep)
-    groups: dict[tuple[str, str], list[Submission]] = defaultdict(list)
+    by_code: dict[tuple[str, str], list[Submission]] = defaultdict(list)
+    by_name: dict[tuple[str, str], list[Submission]] = defaultdict(list)
     for s in subs:
         key = duplicate_key(ctxs[s.submission_id])
         if key:
-            groups[key].append(s)
-    for members in groups.values():
-        if len(members) < 2:
-            continue
+            by_code[key].append(s)
+        key = resubmission_key(ctxs[s.submission_id])
+        if key:
+            by_name[key].append(s)
+    same_code: dict[str, list[Submission]] = defaultdict(list)
+    for members in by_code.values():
         for s in members:
-            others = [o.submission_id for o in members if o is not s]
-            c = ctxs[s.submission_id]
-            yield s, c.finding("DUPLICATE_SUBMISSION", None, evidence=c.evidence("scenario_name", s.fields.get("scenario_name")),
-                               others="」「".join(others), details={"duplicates": others})
+            same_code[s.submission_id].extend(o for o in members if o is not s)
+    other_code: dict[str, list[Submission]] = defaultdict(list)
+    for members in by_name.values():
+        for s in members:
+            # the same unit and scenario under another code: a resubmission (a code mistyped or changed)
+            taken = {o.submission_id for o in same_code[s.submission_id]}
+            other_code[s.submission_id].extend(o for o in members if o is not s and o.submission_id not in taken)
+    for s in subs:  # one finding per submission, naming every other copy and how it matches
+        by_c, by_n = same_code.get(s.submission_id, []), other_code.get(s.submission_id, [])
+        if not by_c and not by_n:
+            continue
+        c = ctxs[s.submission_id]
+        parts = []
+        if by_c:
+            parts.append(f"与申报「{'」「'.join(o.submission_id for o in by_c)}」的牵头单位代码和场景名称相同")
+        if by_n:
+            own_code = as_text(s.fields.get("lead_unit_code")) or "未填写"
+            codes = "、".join(f"「{as_text(o.fields.get('lead_unit_code')) or '未填写'}」" for o in by_n)
+            parts.append(f"与申报「{'」「'.join(o.submission_id for o in by_n)}」的牵头单位名称和场景名称相同，"
+                         f"但组织机构代码不同（本申报「{own_code}」，对方{codes}），应是同一单位重新提交了同一场景"
+                         "（其中一份的代码可能填错）")
+        details: dict[str, Any] = {"duplicates": [o.submission_id for o in by_c + by_n]}
+        if by_n:
+            details["resubmission"] = [o.submission_id for o in by_n]
+        key = "scenario_name" if by_c else "lead_unit_code"
+        yield s, c.finding("DUPLICATE_SUBMISSION", None, evidence=c.evidence(key, s.fields.get(key)),
+                           what="；".join(parts), details=details)
 
 
 def batch_signals(sub: Submission, rules: Rules, prep: Prepared) -> set[tuple]:
@@ -73,9 +112,13 @@ def batch_signals(sub: Submission, rules: Rules, prep: Prepared) -> set[tuple]:
     long narrative's exact normalised text. Lets the engine tell early which submissions the batch
     rules will change (near-identical texts are not foreseen: they are found at the end)."""
     signals: set[tuple] = set()
-    key = duplicate_key(Context(sub, rules, prep))
+    ctx = Context(sub, rules, prep)
+    key = duplicate_key(ctx)
     if key:
         signals.add(("duplicate", *key))
+    key = resubmission_key(ctx)
+    if key:
+        signals.add(("resubmission", *key))
     spec = rules.raw.get("similarity") or {}
     min_chars = int(spec.get("min_chars", 200))
     sections = sub.fields.get("sections")
@@ -161,32 +204,135 @@ def similar_clusters(docs: list[tuple[int, str]], min_ratio: float) -> list[Clus
     return [c for c in clusters if len(c.members) > 1]
 
 
-@rule(id="NARRATIVE_REUSED", severity="warning", scope="batch", field="（各具体内容栏目）",
-      title="不同申报之间的具体内容几乎相同（规则文件 [similarity]）",
-      message="「{label}」与申报{others}的同一栏目几乎相同（相似度不低于 {min_ratio:.2f}）")
-def check_reused_narratives(subs: list[Submission], rules: Rules, prep: Prepared) -> Iterator[tuple[Submission, Finding]]:
-    """Submissions of one duplicate pair, and one unit's own repeated introduction, are not flagged."""
+# ---------------------------------------------------------------------------------------------
+# Reuse: template wording shared by many submissions, and texts shared by a few
+
+_SENTENCE_END = re.compile(r"(?<=[。！？；!?;\n])")
+_FIGURES = re.compile(r"[0-9]+(?:[.][0-9]+)?|[〇零一二三四五六七八九十百千万亿两]+(?=[年月日个家项人次万亿元%倍台套])")
+PAIR_TEXTS = 3  # other submissions whose text is shown beside the submission's own, per finding
+MIN_SHARED_RUN = 8  # characters in a row that count as shared when the two texts are marked up
+
+
+def _sentences(text: Any) -> list[str]:
+    return [s for s in _SENTENCE_END.split(as_text(text) or "") if s.strip()]
+
+
+def passage_key(sentence: str) -> str:
+    """A sentence as compared across submissions: normalised, figures masked (a template's
+    sentences differ only in their numbers from one applicant to the next)."""
+    return _FIGURES.sub("#", normalise_for_similarity(sentence))
+
+
+@dataclass
+class Reuse:
+    """The batch's shared wording, section by section."""
+
+    # (section, passage key) → submission indices using it, for passages used by ≥ template_min
+    template_keys: dict[tuple[str, str], set[int]]
+    # items for the index: {section, passage, submissions}
+    shared: list[dict[str, Any]]
+
+
+def _spec(rules: Rules) -> dict[str, Any]:
     spec = rules.raw.get("similarity") or {}
-    min_chars = int(spec.get("min_chars", 200))
-    min_ratio = float(spec.get("min_ratio", 0.9))
-    same_unit_ok = set(spec.get("same_unit_sections", []))
+    return {"min_chars": int(spec.get("min_chars", 200)), "min_ratio": float(spec.get("min_ratio", 0.9)),
+            "template_min": int(spec.get("template_min_submissions", 5)),
+            "passage_min": int(spec.get("template_passage_min_chars", 15)),
+            "sections": list(spec.get("sections", [])), "same_unit_ok": set(spec.get("same_unit_sections", []))}
+
+
+def _section_text(s: Submission, section: str) -> Any:
+    sections = s.fields.get("sections")
+    return sections.get(section) if isinstance(sections, dict) else None
+
+
+def find_reuse(subs: list[Submission], rules: Rules) -> Reuse:
+    """Passages (sentences, figures aside) that at least `template_min_submissions` submissions use
+    are the call's or an adviser's template, not copying: listed once for the batch. Runs of such
+    sentences that the same submissions share are joined into one passage."""
+    sp = _spec(rules)
+    users: dict[tuple[str, str], set[int]] = defaultdict(set)
+    first: dict[tuple[str, str], str] = {}
+    order: dict[str, list[str]] = defaultdict(list)
+    for i, s in enumerate(subs):
+        for section in sp["sections"]:
+            for sentence in _sentences(_section_text(s, section)):
+                key = passage_key(sentence)
+                if len(key) < sp["passage_min"]:
+                    continue
+                k = (section, key)
+                if k not in first:
+                    first[k] = sentence.strip()
+                    order[section].append(key)
+                users[k].add(i)
+    template = {k: v for k, v in users.items() if len(v) >= sp["template_min"]}
+    shared: list[dict[str, Any]] = []
+    for section in sp["sections"]:
+        run_users: frozenset[int] | None = None
+        for key in order[section]:
+            who = template.get((section, key))
+            if who is None:
+                run_users = None
+                continue
+            if run_users == frozenset(who):
+                shared[-1]["passage"] += first[(section, key)]
+                continue
+            run_users = frozenset(who)
+            shared.append({"section": section, "passage": first[(section, key)],
+                           "submissions": sorted(subs[i].submission_id for i in who)})
+    return Reuse(template, shared)
+
+
+def shared_passages(subs: list[Submission], rules: Rules) -> list[dict[str, Any]]:
+    """The batch-level list of template wording, for results.json `run.shared_passages` and the index."""
+    return find_reuse(subs, rules).shared
+
+
+def _own_wording(text: Any, section: str, reuse: Reuse) -> str:
+    """A section's text without the batch's template sentences, normalised for comparison."""
+    return "".join(normalise_for_similarity(sentence) for sentence in _sentences(text)
+                   if (section, passage_key(sentence)) not in reuse.template_keys)
+
+
+def shared_spans(a: str, b: str, min_run: int = MIN_SHARED_RUN) -> tuple[list[list[int]], list[list[int]]]:
+    """Character ranges of `a` and of `b` that the two texts share (runs of at least `min_run`)."""
+    sm = difflib.SequenceMatcher(None, a, b, autojunk=False)
+    blocks = [m for m in sm.get_matching_blocks() if m.size >= min_run]
+    return [[m.a, m.a + m.size] for m in blocks], [[m.b, m.b + m.size] for m in blocks]
+
+
+@rule(id="NARRATIVE_REUSED", severity="warning", scope="batch", field="（各具体内容栏目）",
+      title="不同申报之间的具体内容几乎相同（多份申报共用的模板文字不计）",
+      message="「{label}」与申报{others}的同一栏目几乎相同（除去多份申报共用的模板文字后，相似度不低于 {min_ratio:.2f}）")
+def check_reused_narratives(subs: list[Submission], rules: Rules, prep: Prepared) -> Iterator[tuple[Submission, Finding]]:
+    """Submissions of one duplicate pair, and one unit's own repeated introduction, are not flagged.
+
+    Template wording (passages `template_min_submissions` or more submissions share) is left out
+    before comparing; texts still near-identical among as many submissions are template too. What
+    remains is shared by a few: a warning each, with both texts for the report to show side by side."""
+    sp = _spec(rules)
+    min_chars, min_ratio, same_unit_ok = sp["min_chars"], sp["min_ratio"], sp["same_unit_ok"]
+    reuse = find_reuse(subs, rules)
     ctxs = _contexts(subs, rules, prep)
     dup_key = [duplicate_key(ctxs[s.submission_id]) for s in subs]
+    resub_key = [resubmission_key(ctxs[s.submission_id]) for s in subs]
     unit = [(k[0] if k else None) or name_key(s.fields.get("lead_unit_name")) or None for s, k in zip(subs, dup_key, strict=True)]
-    for section in spec.get("sections", []):
+    for section in sp["sections"]:
         docs: list[tuple[int, str]] = []
         for i, s in enumerate(subs):
-            sections = s.fields.get("sections")
-            text = normalise_for_similarity(sections.get(section)) if isinstance(sections, dict) else ""
+            text = _own_wording(_section_text(s, section), section, reuse)
             if len(text) >= min_chars:
                 docs.append((i, text))
         for cluster in similar_clusters(docs, min_ratio):
+            if len(cluster.members) >= sp["template_min"]:
+                continue  # as many alike as a template: shown once for the batch (run.shared_passages)
             members = sorted(cluster.members, key=lambda m: subs[m].submission_id)
             if section in same_unit_ok and unit[members[0]] and all(unit[m] == unit[members[0]] for m in members):
                 continue
             for m in members:
                 others = [o for o in members if o != m
                           and not (dup_key[m] and dup_key[m] == dup_key[o])
+                          and not (resub_key[m] and resub_key[m] == resub_key[o])
                           and not (section in same_unit_ok and unit[m] and unit[m] == unit[o])]
                 if not others:
                     continue
@@ -194,9 +340,16 @@ def check_reused_narratives(subs: list[Submission], rules: Rules, prep: Prepared
                 if len(others) > SHOW_OTHERS:
                     names += f"等 {len(others)} 份"
                 s = subs[m]
+                own = as_text(_section_text(s, section)) or ""
+                pairs = []
+                for o in others[:PAIR_TEXTS]:
+                    theirs = as_text(_section_text(subs[o], section)) or ""
+                    mine_spans, their_spans = shared_spans(own, theirs)
+                    pairs.append({"other": subs[o].submission_id, "other_text": theirs,
+                                  "own_spans": mine_spans, "other_spans": their_spans})
                 yield s, ctxs[s.submission_id].finding(
-                    "NARRATIVE_REUSED", section, excerpt=as_text((s.fields.get("sections") or {}).get(section)),
+                    "NARRATIVE_REUSED", section, excerpt=own,
                     others=names, min_ratio=min_ratio,
                     details={"similar": [subs[o].submission_id for o in others[:SHOW_DETAILS]], "count": len(others),
                              "representative": subs[cluster.rep].submission_id,
-                             "ratio_to_representative": round(cluster.ratio[m], 3)})
+                             "ratio_to_representative": round(cluster.ratio[m], 3), "own_text": own, "pairs": pairs})

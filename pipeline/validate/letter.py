@@ -83,7 +83,7 @@ similarity = clausematch.similarity
 
 
 @rule(id="LETTER_CLAUSES_ALTERED", absence=True, severity="error", scope="letter", field="letter_clauses[i]",
-      title="承诺书的承诺条款缺失或被实质性改写（与通知原文相似度低于规则文件 clause_similarity_min）",
+      title="承诺书的承诺条款缺失或被实质性改写（与通知原文相差较大）",
       message="承诺书{problem}")
 def check_clauses(c: Context) -> Iterator[Finding]:
     """Each official clause paired with the letter's (clauses.pair: same place, else best match) and

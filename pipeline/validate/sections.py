@@ -11,7 +11,7 @@ from ..config import Rules
 from ..model import Finding, Submission
 from .coverage import compute_coverage
 from .registry import Context, Prepared, rule
-from .text import as_list, excerpt, fold
+from .text import as_list, fold
 from .textcount import count_zi, units
 
 
@@ -63,6 +63,21 @@ def limit_offset(text: str, limit: int) -> int | None:
     return spans[limit][0] if len(spans) > limit else None
 
 
+BEFORE_LIMIT = 24  # characters shown before the place the limit falls
+OVER_SHOWN = 160  # characters of the text past the limit in the excerpt
+OVER_TEXT_MAX = 4000  # … and in details.over_text
+
+
+def past_limit(text: str, cut: int, limit: int) -> str:
+    """Where the limit falls and the text past it, for a reviewer to see what to cut:
+    `第400字止于「…前文」，之后超出的部分：「超出的文字…」`."""
+    before = re.sub(r"\s+", " ", text[:cut]).strip()
+    after = re.sub(r"\s+", " ", text[cut:]).strip()
+    before = ("…" if len(before) > BEFORE_LIMIT else "") + before[-BEFORE_LIMIT:]
+    shown = after[:OVER_SHOWN] + ("…" if len(after) > OVER_SHOWN else "")
+    return f"第{limit}字止于「{before}」，之后超出的部分：「{shown}」"
+
+
 @rule(id="SECTION_EMPTY", absence=True, severity="error", scope="form", field="（各具体内容栏目）",
       title="具体内容栏目没有申报单位填写的内容（仅有填写提示或空白）",
       message="「{label}」没有填写内容")
@@ -79,11 +94,14 @@ def check_sections(c: Context) -> Iterator[Finding]:
         if n == 0:
             yield c.finding("SECTION_EMPTY", spec.key)
         elif n > spec.limit:
-            cut = limit_offset(texts[spec.key], spec.limit)
-            tail = texts[spec.key][cut: cut + 40] if cut is not None else None
-            yield c.finding("SECTION_TOO_LONG", spec.key, excerpt=f"超出部分自「{excerpt(tail, 40)}」起" if tail else None,
+            text = texts[spec.key]
+            cut = limit_offset(text, spec.limit)
+            ev = c.evidence(spec.key)
+            ev.excerpt = past_limit(text, cut, spec.limit) if cut is not None else None
+            yield c.finding("SECTION_TOO_LONG", spec.key, evidence=ev,
                             count=n, limit=spec.limit, over=n - spec.limit,
-                            details={"count": n, "limit": spec.limit, "over": n - spec.limit, "limit_offset": cut})
+                            details={"count": n, "limit": spec.limit, "over": n - spec.limit, "limit_offset": cut,
+                                     "over_text": text[cut:].strip()[:OVER_TEXT_MAX] if cut is not None else None})
 
 
 @rule(id="TECH_ELEMENTS_MISSING", absence=True, reads=("sections",), severity="warning", scope="form", field=None,

@@ -25,6 +25,7 @@ from pdfminer.pdftypes import resolve1
 from pdfplumber.utils.exceptions import PdfminerException
 
 from ...config import load_rules
+from ...explain import explain
 from ...model import FileProblem, ImageInfo, Layout, Note, Provenance
 from ...workers import note_stage
 from .. import ocr as ocr_mod
@@ -67,21 +68,21 @@ def _open(path: Path):
         if isinstance(cause, PDFPasswordIncorrect):
             raise ExtractionError("FILE_ENCRYPTED", "PDF 已设置打开密码，无法读取内容") from None
         if isinstance(cause, PDFEncryptionError):
-            raise ExtractionError("FILE_ENCRYPTED", f"PDF 使用了不支持的加密方式：{cause}") from None
-        raise ExtractionError("FILE_UNREADABLE", f"PDF 文件已损坏或不完整：{_short(cause)}") from None
+            raise ExtractionError("FILE_ENCRYPTED", f"PDF 使用了不支持的加密方式：{explain(cause, str(path))}") from None
+        raise ExtractionError("FILE_UNREADABLE", f"PDF 文件已损坏或不完整：{explain(cause, str(path))}") from None
     except MemoryError:  # extract_file reports it as 内存超限, never cached
         fh.close()
         raise
     except Exception as exc:  # noqa: BLE001 - any parser failure is an unreadable file
         fh.close()
-        raise ExtractionError("FILE_UNREADABLE", f"PDF 文件已损坏或不完整：{_short(exc)}") from None
+        raise ExtractionError("FILE_UNREADABLE", f"PDF 文件已损坏或不完整：{explain(exc, str(path))}") from None
     pdf.stream_is_external = False
     return pdf
 
 
 def _short(exc: BaseException) -> str:
-    text = str(exc) or type(exc).__name__
-    return text[:160]
+    """The parser's failure in Chinese; its own words go to the run log."""
+    return explain(exc, "PDF")
 
 
 # ---------------------------------------------------------------------------------------------

@@ -7,6 +7,8 @@
   var text = document.getElementById("q");
   var status = document.getElementById("f-status");
   var track = document.getElementById("f-track");
+  var direction = document.getElementById("f-direction");
+  var rule = document.getElementById("f-rule");
   var shown = document.getElementById("shown");
   var none = document.getElementById("no-rows");
 
@@ -17,6 +19,8 @@
       var hay = row.getAttribute("data-search");
       var ok = (!status.value || row.getAttribute("data-status") === status.value) &&
         (!track.value || row.getAttribute("data-track") === track.value) &&
+        (!direction.value || row.getAttribute("data-direction") === direction.value) &&
+        (!rule.value || row.getAttribute("data-rules").indexOf(" " + rule.value + " ") !== -1) &&
         terms.every(function (t) { return hay.indexOf(t) !== -1; });
       row.hidden = !ok;
       if (ok) { n += 1; }
@@ -43,6 +47,15 @@
   text.addEventListener("input", apply);
   status.addEventListener("change", apply);
   track.addEventListener("change", apply);
+  direction.addEventListener("change", apply);
+  rule.addEventListener("change", apply);
+  Array.prototype.forEach.call(document.querySelectorAll("[data-filter-rule]"), function (row) {
+    row.addEventListener("click", function () {
+      rule.value = row.getAttribute("data-filter-rule");
+      apply();
+      table.scrollIntoView({ behavior: "smooth", block: "start" });
+    });
+  });
   Array.prototype.forEach.call(table.querySelectorAll("th[data-type] button"), function (btn) {
     btn.addEventListener("click", function () { sortBy(btn.parentNode); });
   });
