@@ -70,13 +70,11 @@ def run(input_dir: Path, out_dir: Path, workers: int | None, rules_path: str | N
         EngineError,
         OutputProcesses,
         RunOptions,
+        check_batch,
         clean_stale,
         private_tempdir,
         publish_outputs,
-        run_batch,
     )
-    from .report.html import PreviousReports
-    from .republish import Published
     from .runlog import run_log
 
     if not input_dir.exists():
@@ -95,18 +93,14 @@ def run(input_dir: Path, out_dir: Path, workers: int | None, rules_path: str | N
     clean_stale(out_dir)
     limits = dataclasses.replace(Limits(), file_timeout_s=timeout_s, memory_mb=memory_mb)
     progress = None if quiet else _progress_printer()
-    manifest = None if no_cache else (cache_dir or out_dir / ".cache") / "reports.json"
-    previous = PreviousReports(out_dir / "reports", manifest) if manifest is not None else None
-    published = Published(out_dir, manifest.parent) if manifest is not None else None
     # Everything the run writes stays inside OUT; the output processes are stopped however it ends.
     # A failure's details (tracebacks) go to OUT/logs/run.log, never into a finding's message.
     with run_log(out_dir), private_tempdir(out_dir) as tmp, OutputProcesses(rules, out_dir) as outputs:
         options = RunOptions(workers=workers, limits=limits, ocr=not no_ocr, progress=progress,
                              cache_dir=None if no_cache else (cache_dir or out_dir / ".cache"), work_dir=tmp,
-                             executor=executor, scheduler=scheduler, previous_pages=previous,
-                             output_processes=outputs, published=published)
+                             executor=executor, scheduler=scheduler)
         try:
-            result = run_batch(input_dir, rules, options)
+            checked = check_batch(input_dir, rules, options, outputs)
         except EngineError as exc:
             _usage_error(str(exc))
         except KeyboardInterrupt:  # workers and temp folders are already gone; earlier outputs untouched
@@ -115,20 +109,21 @@ def run(input_dir: Path, out_dir: Path, workers: int | None, rules_path: str | N
         finally:
             if progress:
                 progress.close()
-        if not result.submissions and result.unchanged is None:
+        result = checked.result
+        if not result.submissions:
             _usage_error(f"输入文件夹中没有可检查的文件: {input_dir}")
-        publish_outputs(result, out_dir, rules, manifest, previous, outputs, published)
+        publish_outputs(result, out_dir, rules, checked.prepared, outputs)
     r, c = result.run, result.run["counts"]
     seconds = time.perf_counter() - started
     if not quiet:
-        cached = ("，均未变化，沿用上次结果" if r.get("unchanged")
+        cached = ("，均未变化，沿用上次结果" if r["cache"]["hits"] == r["files"] > 0
                   else f"，其中 {r['cache']['hits']} 个未变化沿用上次结果" if r["cache"]["hits"] else "")
         click.echo(
             f"完成: {r['submissions']} 份申报（通过 {c.get('pass', 0)}，有警告 {c.get('warn', 0)}，"
             f"待人工核对 {c.get('review', 0)}，不通过 {c.get('fail', 0)}），"
             f"{r['files']} 个文件{cached}，用时 {seconds:.1f} 秒（{r['files'] / max(seconds, 1e-9):.1f} 文件/秒）→ {out_dir}"
         )
-    # Decided from the statuses (an unchanged batch republished has no findings in memory).
+    # Decided from the statuses.
     if any(c.get(status) for status in FAIL_ON[fail_on]):
         sys.exit(EXIT_FINDINGS)
 

@@ -14,7 +14,9 @@ import pytest
 
 from pipeline.config import load_rules
 from pipeline.labels import field_label
-from pipeline.report.html import diff_markup, highlight, report_files, write_html
+from pipeline.report.html import report_files
+from pipeline.report.markup import diff_markup, highlight
+from pipeline.report.pages import write_html
 
 try:
     from .report_batch import HOSTILE_FORMULA, HOSTILE_SCRIPT, UNREAD_ID, report_run
@@ -196,9 +198,9 @@ def test_cached_mark_tags_follow_css_and_title():
 def test_templates_read_view_keys_like_jinja2():
     """Templates look a view dict's keys up first; as in plain jinja2, a dict method still wins over a
     key of the same name, a missing key is undefined, and values are escaped."""
-    from pipeline.report.html import _ENV
+    from pipeline.report.html import ENV
 
-    tpl = _ENV.from_string("{{ d.text }}|{{ d.items is callable }}|{{ d.gone is undefined }}|{{ d['items'] }}")
+    tpl = ENV.from_string("{{ d.text }}|{{ d.items is callable }}|{{ d.gone is undefined }}|{{ d['items'] }}")
     assert tpl.render(d={"text": "<b>", "items": "x"}) == "&lt;b&gt;|True|True|x"
 
 

@@ -16,17 +16,9 @@ from pathlib import Path
 from ..config import Rules
 from ..model import FileProblem, FileResult, Layout, SourceFile
 from ..safety import Limits
+from .errors import ExtractionError
 
 log = logging.getLogger(__name__)
-
-
-class ExtractionError(Exception):
-    """A file that cannot be read; `rule` is FILE_UNREADABLE, FILE_ENCRYPTED or OCR_UNAVAILABLE."""
-
-    def __init__(self, rule: str, reason: str):
-        super().__init__(reason)
-        self.rule = rule
-        self.reason = reason
 
 
 @dataclass(frozen=True)

@@ -55,7 +55,7 @@ def find_soffice(options) -> str | None:
 
 def convert_to_docx(path: Path, soffice: str, timeout_s: float, workdir: Path) -> Path:
     """Convert a .doc into `workdir` with a private LibreOffice profile; returns the .docx path."""
-    from . import ExtractionError
+    from .errors import ExtractionError
 
     src = workdir / "input.doc"
     shutil.copyfile(path, src)
@@ -85,8 +85,8 @@ def convert_to_docx(path: Path, soffice: str, timeout_s: float, workdir: Path) -
 
 def read_ole(path: Path, display: str, options) -> Layout:
     """Read an OLE file: FILE_ENCRYPTED for protected files, else convert .doc → .docx and read that."""
-    from . import ExtractionError
     from .docx import read_docx
+    from .errors import ExtractionError
 
     if ole_encryption(path):
         raise ExtractionError("FILE_ENCRYPTED", "文件已加密（设置了打开密码），无法读取内容，请提交未加密的文件")

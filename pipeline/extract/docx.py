@@ -101,7 +101,7 @@ def read_docx(path: Path, display: str, options) -> Layout:
 
     The package's part count, sizes and DTDs are checked first (`safety.check_ooxml`): python-docx
     reads every part into memory."""
-    from . import ExtractionError
+    from .errors import ExtractionError
 
     problem = check_ooxml(path, options.limits)
     if problem is not None:

@@ -171,7 +171,7 @@ class _Deadline:
         self.end = time.monotonic() + self.seconds
 
     def check(self) -> None:
-        from . import ExtractionError
+        from .errors import ExtractionError
 
         if time.monotonic() > self.end:
             raise ExtractionError("FILE_UNREADABLE", f"PDF 解析超时（超过 {self.seconds:.0f} 秒），已放弃")
@@ -187,7 +187,7 @@ def _open(path: Path):
     from pdfminer.pdfdocument import PDFEncryptionError, PDFPasswordIncorrect
     from pdfplumber.utils.exceptions import PdfminerException
 
-    from . import ExtractionError
+    from .errors import ExtractionError
 
     fh = open(path, "rb")  # noqa: SIM115 - closed with the PDF
     try:
@@ -1218,8 +1218,8 @@ def _near_label(bbox, lines: list[Line], labels: tuple[str, ...]) -> bool:
 
 def read_pdf(path: Path, display: str, options) -> Layout:
     """A PDF → Layout; ExtractionError for encrypted, unreadable, oversized or timed-out files."""
-    from . import ExtractionError
     from . import ocr as ocr_mod
+    from .errors import ExtractionError
 
     deadline = _Deadline(options.limits.file_timeout_s)
     seal_ratio, seal_px, seal_labels = _seal_settings(options)

@@ -38,9 +38,10 @@ from xlsxwriter.format import Format
 from xlsxwriter.url import Url
 from xlsxwriter.workbook import Workbook
 
+from ..atomic import atomic_write_bytes
 from ..config import Rules
 from ..labels import FIELD_LABELS, JOINT_UNIT_LABELS, field_label, section_labels
-from .html import BEIJING, coverage_flags, href_path, report_files
+from .html import BEIJING, href_path, report_files
 from .labels import (
     FILE_KIND_LABELS,
     ORIGIN_LABELS,
@@ -51,6 +52,7 @@ from .labels import (
     display_value,
     scalar_field_keys,
 )
+from .markup import coverage_flags
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 NEUTRALISER = "'"
@@ -366,8 +368,6 @@ def _field_note(key: str) -> str:
 
 def write_xlsx(data: dict[str, Any], out_dir: Path, rules: Rules) -> Path:
     """Write OUT/consolidated.xlsx from the results dict."""
-    from . import atomic_write_bytes
-
     subs = [s for s in data.get("submissions") or [] if isinstance(s, dict)]
     names = report_files(subs)
     links = {sid: "reports/" + href_path(name) for sid, name in names.items()}
