@@ -94,6 +94,8 @@ TOP_LEVEL_IMPORTS_ONLY = ["engine.py", "planning.py", "filetask.py", "executors.
                           "report/__init__.py", "report/html.py", "report/index.py", "report/markup.py",
                           "report/pages.py", "report/xlsx.py"]
 OPTIONAL_EXTRAS = {"distributed"}  # '.[cluster]'
+# Deliberate exceptions, each with its reason beside the import.
+HIDDEN_ON_PURPOSE = {"report/index.py ..validate"}
 
 
 def test_no_imports_hidden_in_functions():
@@ -110,5 +112,6 @@ def test_no_imports_hidden_in_functions():
                     names = [node.module or "."] if not node.level else ["." * node.level + (node.module or "")]
                 else:
                     continue
-                hidden += [f"{rel}:{node.lineno} {n}" for n in names if n.split(".")[0] not in OPTIONAL_EXTRAS]
+                hidden += [f"{rel}:{node.lineno} {n}" for n in names if n.split(".")[0] not in OPTIONAL_EXTRAS
+                           and f"{rel} {n}" not in HIDDEN_ON_PURPOSE]
     assert hidden == []

@@ -14,7 +14,6 @@ from typing import Any
 from markupsafe import Markup
 
 from ..config import Rules
-from ..validate import catalogue
 from .html import ENV, MULTIPLE, NOT_CHOSEN, csp_header, href_path, run_view, static_text, str_list
 from .labels import SEVERITY_LABELS, STATUS_LABELS, STATUS_ORDER, STATUSES, display_value
 
@@ -42,6 +41,10 @@ def _names_line(sid: str, unit: str, scenario: str) -> str:
 
 def _rule_descriptions(rules: Rules) -> dict[str, str]:
     """Rule id → its catalogue description, when the validator offers one."""
+    # Imported here, not at the top: the output worker processes import pipeline.report to make pages,
+    # never index.html, and the validators' import (numpy, every rule module) would slow their start.
+    from ..validate import catalogue
+
     try:
         return {r["id"]: r.get("description") or "" for r in catalogue(rules)}
     except Exception:  # noqa: BLE001 - descriptions are a nicety; the index renders without them
