@@ -198,9 +198,9 @@ def test_cached_mark_tags_follow_css_and_title():
 def test_templates_read_view_keys_like_jinja2():
     """Templates look a view dict's keys up first; as in plain jinja2, a dict method still wins over a
     key of the same name, a missing key is undefined, and values are escaped."""
-    from pipeline.report.html import ENV
+    from pipeline.report.html import _ENV
 
-    tpl = ENV.from_string("{{ d.text }}|{{ d.items is callable }}|{{ d.gone is undefined }}|{{ d['items'] }}")
+    tpl = _ENV.from_string("{{ d.text }}|{{ d.items is callable }}|{{ d.gone is undefined }}|{{ d['items'] }}")
     assert tpl.render(d={"text": "<b>", "items": "x"}) == "&lt;b&gt;|True|True|x"
 
 

@@ -45,7 +45,7 @@ from .labels import (
     STATUS_LABELS,
     display_value,
 )
-from .markup import coverage_group, highlight, hits_by_section, pair_clauses, section_spans
+from .markup import _coverage_group, _hits_by_section, _section_spans, highlight, pair_clauses
 
 BEIJING = timezone(timedelta(hours=8), "北京时间")
 MAX_EXCERPT = 400
@@ -60,7 +60,7 @@ NOT_CHOSEN = "未选择"
 MULTIPLE = "多选"
 
 # Templates are package files: load each once per process (no per-render up-to-date checks).
-ENV = Environment(
+_ENV = Environment(
     loader=PackageLoader("pipeline.report", "templates"),
     autoescape=True,
     undefined=StrictUndefined,
@@ -71,11 +71,11 @@ ENV = Environment(
 
 
 @functools.cache
-def static_text(name: str) -> str:
+def _static(name: str) -> str:
     return (resources.files("pipeline.report") / "static" / name).read_text("utf-8")
 
 
-def csp_header(script: str | None) -> str:
+def _csp(script: str | None) -> str:
     """Nothing may load from anywhere; the only script allowed is ours, pinned by its hash."""
     if script:
         digest = base64.b64encode(hashlib.sha256(script.encode("utf-8")).digest()).decode("ascii")
@@ -184,7 +184,7 @@ class _Page:
         return None
 
 
-def str_list(value: Any) -> list[str]:
+def _list(value: Any) -> list[str]:
     if value is None or value == "":
         return []
     if isinstance(value, (list, tuple)):
@@ -216,19 +216,19 @@ def build_report_view(sub: dict[str, Any], rules: Rules, run: dict[str, Any]) ->
 
     basic = {k: value_view(k, fields.get(k)) for k in FIELD_LABELS if k not in
              ("joint_units", "sections", "section_lengths", "letter_clauses", "direction", "track", "unit_nature")}
-    chosen_dirs = str_list(fields.get("direction"))
+    chosen_dirs = _list(fields.get("direction"))
     known_dirs = {d for ds in rules.directions.values() for d in ds}
     direction = value_view("direction", fields.get("direction"))
     direction["tracks"] = [
         {"track": track, "options": [{"label": d, "checked": d in chosen_dirs,
                                       "unsure": "direction" in unseen and d not in chosen_dirs} for d in ds],
-         "active": track in str_list(fields.get("track"))}
+         "active": track in _list(fields.get("track"))}
         for track, ds in rules.directions.items()
     ]
     direction["unknown"] = [d for d in chosen_dirs if d not in known_dirs]
     direction["track_text"] = display_value(fields.get("track"))
     basic["direction"] = direction
-    natures = str_list(fields.get("unit_nature"))
+    natures = _list(fields.get("unit_nature"))
     nature = value_view("unit_nature", fields.get("unit_nature"))
     # A group the checker could not read: its boxes not seen ticked are unsure, never drawn as unticked.
     nature["options"] = [{"label": n, "checked": n in natures, "unsure": "unit_nature" in unseen and n not in natures}
@@ -259,12 +259,12 @@ def build_report_view(sub: dict[str, Any], rules: Rules, run: dict[str, Any]) ->
     # Narrative sections with coverage marks.
     coverage = sub.get("coverage") if isinstance(sub.get("coverage"), dict) else {}
     cov_rules = rules.raw.get("coverage", {})
-    elements = coverage_group(coverage, "tech_elements", list(cov_rules.get("tech_elements", {})), "el")
-    topics = coverage_group(coverage, "overview_topics", list(cov_rules.get("overview_topics", {})), "tp")
-    key_tech = coverage_group(coverage, "key_technologies", list(cov_rules.get("key_technologies", {})), "kt")
+    elements = _coverage_group(coverage, "tech_elements", list(cov_rules.get("tech_elements", {})), "el")
+    topics = _coverage_group(coverage, "overview_topics", list(cov_rules.get("overview_topics", {})), "tp")
+    key_tech = _coverage_group(coverage, "key_technologies", list(cov_rules.get("key_technologies", {})), "kt")
     texts = fields.get("sections") if isinstance(fields.get("sections"), dict) else {}
     lengths = fields.get("section_lengths") if isinstance(fields.get("section_lengths"), dict) else {}
-    hits = hits_by_section([("技术要素", elements), ("建设概述要点", topics)])
+    hits = _hits_by_section([("技术要素", elements), ("建设概述要点", topics)])
     unread_sections = [sec_labels[spec.key] for spec in rules.sections if spec.key in unseen or "sections" in unseen]
     if unread_sections:  # what is not mentioned may be in the part not read: not judged, not "missing"
         for e in elements + topics:
@@ -276,7 +276,7 @@ def build_report_view(sub: dict[str, Any], rules: Rules, run: dict[str, Any]) ->
         text = text if isinstance(text, str) else ""
         count = lengths.get(spec.key)
         count = count if isinstance(count, int) else None
-        spans = section_spans(text, hits.get(spec.key, []))
+        spans = _section_spans(text, hits.get(spec.key, []))
         sprov = prov.get(spec.key) or prov.get(f"sections.{spec.key}")
         sections.append({
             "key": spec.key,
@@ -438,7 +438,7 @@ def build_report_view(sub: dict[str, Any], rules: Rules, run: dict[str, Any]) ->
         "lead_unit_name": display_value(fields.get("lead_unit_name")),
         "track": display_value(fields.get("track")),
         "direction_text": display_value(fields.get("direction")),
-        "run": report_run_view(run),
+        "run": _report_run_view(run),
     }
 
 
@@ -487,16 +487,16 @@ def _human_size(n: int) -> str:
     return f"{n / 1024**2:.1f} MB"
 
 
-def run_view(run: dict[str, Any]) -> dict[str, Any]:
+def _run_view(run: dict[str, Any]) -> dict[str, Any]:
     return {
-        **report_run_view(run),
+        **_report_run_view(run),
         "started": beijing_time(run.get("started")),
         "seconds": run.get("seconds"),
         "files": run.get("files"),
     }
 
 
-def report_run_view(run: dict[str, Any]) -> dict[str, Any]:
+def _report_run_view(run: dict[str, Any]) -> dict[str, Any]:
     """What a submission's page shows of the run: versions, not the run's time (index.html has that)."""
     sha = run.get("rules_sha256") or ""
     return {
@@ -516,9 +516,9 @@ def report_run_view(run: dict[str, Any]) -> dict[str, Any]:
 @functools.cache
 def _report_page_args() -> dict[str, Any]:
     """What every report page shares, made once per process."""
-    return {"css": Markup(static_text("report.css")), "csp": csp_header(None), "index_href": "../index.html"}
+    return {"css": Markup(_static("report.css")), "csp": _csp(None), "index_href": "../index.html"}
 
 
 def render_report(sub: dict[str, Any], rules: Rules, run: dict[str, Any]) -> str:
     view = build_report_view(sub, rules, run)
-    return ENV.get_template("report.html").render(s=view, **_report_page_args())
+    return _ENV.get_template("report.html").render(s=view, **_report_page_args())

@@ -14,12 +14,12 @@ from typing import Any
 from markupsafe import Markup
 
 from ..config import Rules
-from .html import ENV, MULTIPLE, NOT_CHOSEN, csp_header, href_path, run_view, static_text, str_list
+from .html import _ENV, MULTIPLE, NOT_CHOSEN, _csp, _list, _run_view, _static, href_path
 from .labels import SEVERITY_LABELS, STATUS_LABELS, STATUS_ORDER, STATUSES, display_value
 
 
 def _bucket(value: Any) -> str:
-    items = str_list(value)
+    items = _list(value)
     if not items:
         return NOT_CHOSEN
     return items[0] if len(items) == 1 else MULTIPLE
@@ -122,7 +122,7 @@ def build_index_view(data: dict[str, Any], rules: Rules, names: dict[str, str]) 
         "frequent": frequent,
         "rows": rows,
         "track_options": present_tracks,
-        "run": run_view(data.get("run") or {}),
+        "run": _run_view(data.get("run") or {}),
     }
 
 
@@ -130,7 +130,7 @@ def build_index_view(data: dict[str, Any], rules: Rules, names: dict[str, str]) 
 def render_index_view(view: dict[str, Any], run: dict[str, Any] | None = None) -> str:
     """index.html from its view (`build_index_view`), showing `run` instead of the view's run if given."""
     if run is not None:
-        view = {**view, "run": run_view(run)}
-    script = static_text("index.js")
-    return ENV.get_template("index.html").render(
-        v=view, css=Markup(static_text("report.css")), script=Markup(script), csp=csp_header(script))
+        view = {**view, "run": _run_view(run)}
+    script = _static("index.js")
+    return _ENV.get_template("index.html").render(
+        v=view, css=Markup(_static("report.css")), script=Markup(script), csp=_csp(script))

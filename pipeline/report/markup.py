@@ -37,7 +37,7 @@ def coverage_flags(sub: dict[str, Any], group: str) -> dict[str, bool] | None:
     return {str(k): _covered(v) for k, v in entries.items()} if isinstance(entries, dict) else None
 
 
-def coverage_group(coverage: dict[str, Any], group: str, names: list[str], css_prefix: str) -> list[dict[str, Any]]:
+def _coverage_group(coverage: dict[str, Any], group: str, names: list[str], css_prefix: str) -> list[dict[str, Any]]:
     """One legend/summary entry per name (rules order, then extras from coverage)."""
     entries = coverage.get(group)
     known = isinstance(entries, dict)
@@ -97,7 +97,7 @@ def highlight(text: str, spans: list[tuple[int, int, str, str]]) -> Markup:
     return _concat(out)
 
 
-def hits_by_section(groups: list[tuple[str, list[dict[str, Any]]]]) -> dict[str, list[tuple[int, int, str, str, Any]]]:
+def _hits_by_section(groups: list[tuple[str, list[dict[str, Any]]]]) -> dict[str, list[tuple[int, int, str, str, Any]]]:
     """Coverage hits with integer offsets, by section: (start, end, css, title, term), in group order."""
     out: dict[str, list[tuple[int, int, str, str, Any]]] = {}
     for kind, entries in groups:
@@ -110,7 +110,7 @@ def hits_by_section(groups: list[tuple[str, list[dict[str, Any]]]]) -> dict[str,
     return out
 
 
-def section_spans(text: str, hits: list[tuple[int, int, str, str, Any]]) -> list[tuple[int, int, str, str]]:
+def _section_spans(text: str, hits: list[tuple[int, int, str, str, Any]]) -> list[tuple[int, int, str, str]]:
     # Offsets that do not point at their term are left out: do not guess.
     return [(start, end, css, title) for start, end, css, title, term in hits if not term or text[start:end] == term]
 

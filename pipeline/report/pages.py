@@ -20,7 +20,7 @@ from typing import Any
 from ..atomic import atomic_write_bytes
 from ..cache import ResultCache, code_fingerprint
 from ..config import Rules
-from .html import provisional_report_file, render_report, report_files, report_run_view
+from .html import _report_run_view, provisional_report_file, render_report, report_files
 from .index import build_index_view, render_index_view
 
 
@@ -38,7 +38,7 @@ def report_code() -> str:
 
 def report_digest(sub: dict[str, Any], rules: Rules, run: dict[str, Any], name: str) -> str:
     """A hash of everything a submission's page is rendered from."""
-    data = json.dumps([report_code(), rules.sha256, name, report_run_view(run), sub],
+    data = json.dumps([report_code(), rules.sha256, name, _report_run_view(run), sub],
                       ensure_ascii=False, sort_keys=True, default=repr)
     return hashlib.sha256(data.encode("utf-8")).hexdigest()
 
