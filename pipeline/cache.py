@@ -1,7 +1,12 @@
-"""A cache of per-file extraction results, so a re-run re-reads only the files that changed.
+"""The one re-use mechanism: a cache of per-file extraction results, so a re-run re-reads only the
+files that changed (a late upload costs its own files), and of values derived from them.
 
-Besides FileResults it holds values derived from them (a submission's per-submission validation, the
-great_expectations result of a batch's tables) under `<kind>/`, keyed by a hash of their inputs.
+Derived values live under `<kind>/`, keyed by a hash of everything they are made from: a
+submission's validation ("validation"), its results.json record ("output"), its page ("page"), the
+great_expectations result of a batch's tables ("gx"). Input files are known by their sha256; only
+that hash is remembered by the file's stat identity (`HashMemo`), so an unchanged file is neither
+read nor unpacked again. No output is trusted by its stat or patched in place: a value is found by
+the hash of its inputs, or made again.
 
 An entry is keyed by the file's sha256 and its path inside the submission (provenance names the
 file) under a context: the pipeline version, a fingerprint of the pipeline's own code, the versions
@@ -21,13 +26,13 @@ import pickle
 import re
 import shutil
 import sys
-import tempfile
 import time
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from . import __version__
+from .atomic import atomic_write_bytes
 from .model import FileResult
 
 FORMAT = 2  # 2: SourceFile.format is the format by content, SourceFile.extension beside it
@@ -224,15 +229,7 @@ class HashMemo:
         if entries == self._old:
             return
         with contextlib.suppress(OSError):
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".hashes.", suffix=".tmp")
-            try:
-                with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                    json.dump({"format": FORMAT, "entries": entries}, fh)
-                os.replace(tmp, self.path)
-            except OSError:
-                with contextlib.suppress(OSError):
-                    os.unlink(tmp)
+            atomic_write_bytes(self.path, json.dumps({"format": FORMAT, "entries": entries}).encode("utf-8"))
 
 
 def _is_context_id(name: str) -> bool:
@@ -242,16 +239,8 @@ def _is_context_id(name: str) -> bool:
 
 def _write_entry(path: Path, entry: dict[str, Any]) -> bool:
     """Pickle `entry` to `path` atomically; a full disk or unwritable folder only costs the cache."""
-    tmp = None
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".", suffix=".tmp")
-        with os.fdopen(fd, "wb") as fh:
-            pickle.dump(entry, fh, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(tmp, path)
+        atomic_write_bytes(path, pickle.dumps(entry, protocol=pickle.HIGHEST_PROTOCOL))
         return True
     except OSError:
-        if tmp is not None:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
         return False

@@ -2,18 +2,42 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
+import logging
 import sys
+import time
 from pathlib import Path
 from typing import NoReturn
 
 import click
+from tqdm import tqdm
 
 from . import __version__
 from .cli_zh import install as _install_chinese
+from .compare import CompareError, carried_decisions, decisions_toml, load_results, pair_submissions, summary
 from .config import ConfigError, Rules, load_rules
+from .decisions import DecisionError, apply_decisions, load_decisions
+from .engine import (
+    EngineError,
+    OutputProcesses,
+    RunOptions,
+    check_batch,
+    clean_stale,
+    extract_isolated,
+    private_tempdir,
+    publish_outputs,
+)
+from .extract import ExtractOptions
 from .model import to_jsonable
+from .report import Prepared, atomic_write_bytes
+from .report.changes import changes_view, write_changes
+from .report.labels import SEVERITY_LABELS
+from .report.notices import remove_notices, write_notices
+from .runlog import run_log
 from .safety import Limits
+from .validate import catalogue
+from .workers import PoolError
 
 _install_chinese()  # click's own messages (usage errors, help headings) in Chinese
 
@@ -74,22 +98,6 @@ def run(input_dir: Path, out_dir: Path, workers: int | None, rules_path: str | N
         no_ocr: bool, timeout_s: float, memory_mb: int, no_cache: bool, cache_dir: Path | None,
         executor: str, scheduler: str | None, decisions_path: Path | None, notices: bool, quiet: bool) -> None:
     """检查 INPUT 文件夹中的每份申报，把 index.html、各份报告、consolidated.xlsx 和 results.json 写入 --out 文件夹。"""
-    import dataclasses
-    import time
-
-    from .engine import (
-        EngineError,
-        OutputProcesses,
-        RunOptions,
-        clean_stale,
-        private_tempdir,
-        publish_outputs,
-        run_batch,
-    )
-    from .report.html import PreviousReports
-    from .republish import Published
-    from .runlog import run_log
-
     if not input_dir.exists():
         _usage_error(f"输入文件夹不存在: {input_dir}")
     if not input_dir.is_dir():
@@ -107,19 +115,14 @@ def run(input_dir: Path, out_dir: Path, workers: int | None, rules_path: str | N
     clean_stale(out_dir)
     limits = dataclasses.replace(Limits(), file_timeout_s=timeout_s, memory_mb=memory_mb)
     progress = None if quiet else _progress_printer()
-    manifest = None if no_cache else (cache_dir or out_dir / ".cache") / "reports.json"
-    previous = PreviousReports(out_dir / "reports", manifest) if manifest is not None else None
-    # An unchanged batch is published again without being validated: not when decisions may change it.
-    published = Published(out_dir, manifest.parent) if manifest is not None and decisions is None else None
     # Everything the run writes stays inside OUT; the output processes are stopped however it ends.
     # A failure's details (tracebacks) go to OUT/logs/run.log, never into a finding's message.
     with run_log(out_dir), private_tempdir(out_dir) as tmp, OutputProcesses(rules, out_dir) as outputs:
         options = RunOptions(workers=workers, limits=limits, ocr=not no_ocr, progress=progress,
                              cache_dir=None if no_cache else (cache_dir or out_dir / ".cache"), work_dir=tmp,
-                             executor=executor, scheduler=scheduler, previous_pages=previous,
-                             output_processes=outputs, published=published)
+                             executor=executor, scheduler=scheduler)
         try:
-            result = run_batch(input_dir, rules, options)
+            checked = check_batch(input_dir, rules, options, outputs)
         except EngineError as exc:
             _usage_error(str(exc))
         except KeyboardInterrupt:  # workers and temp folders are already gone; earlier outputs untouched
@@ -128,18 +131,19 @@ def run(input_dir: Path, out_dir: Path, workers: int | None, rules_path: str | N
         finally:
             if progress:
                 progress.close()
-        if not result.submissions and result.unchanged is None:
+        result = checked.result
+        if not result.submissions:
             _usage_error(f"输入文件夹中没有可检查的文件: {input_dir}")
-        if decisions is not None:
-            from .decisions import apply_decisions
-
+        prepared = checked.prepared
+        if decisions is not None:  # records and pages made on the way show the findings before them
             result = apply_decisions(result, decisions, decisions_path.name)
-        publish_outputs(result, out_dir, rules, manifest, previous, outputs, published)
+            prepared = Prepared(store=prepared.store)
+        publish_outputs(result, out_dir, rules, prepared, outputs)
         written = _write_notices(out_dir, rules, notices)
     r, c = result.run, result.run["counts"]
     seconds = time.perf_counter() - started
     if not quiet:
-        cached = ("，均未变化，沿用上次结果" if r.get("unchanged")
+        cached = ("，均未变化，沿用上次结果" if r["cache"]["hits"] == r["files"] > 0
                   else f"，其中 {r['cache']['hits']} 个未变化沿用上次结果" if r["cache"]["hits"] else "")
         click.echo(
             f"完成: {r['submissions']} 份申报（通过 {c.get('pass', 0)}，有警告 {c.get('warn', 0)}，"
@@ -154,7 +158,7 @@ def run(input_dir: Path, out_dir: Path, workers: int | None, rules_path: str | N
             click.echo(f"补正通知: {written} 份 → {out_dir / 'notices'}")
         for line in _closing_lines(out_dir):
             click.echo(line)
-    # Decided from the statuses (an unchanged batch republished has no findings in memory).
+    # Decided from the statuses.
     if any(c.get(status) for status in FAIL_ON[fail_on]):
         sys.exit(EXIT_FINDINGS)
 
@@ -162,8 +166,6 @@ def run(input_dir: Path, out_dir: Path, workers: int | None, rules_path: str | N
 def _load_decisions_or_exit(path: Path | None) -> list | None:
     if path is None:
         return None
-    from .decisions import DecisionError, load_decisions
-
     try:
         return load_decisions(path)
     except DecisionError as exc:
@@ -172,8 +174,6 @@ def _load_decisions_or_exit(path: Path | None) -> list | None:
 
 def _write_notices(out_dir: Path, rules: Rules, enabled: bool) -> int | None:
     """OUT/notices from OUT/results.json as just published (None: turned off, old notices removed)."""
-    from .report.notices import remove_notices, write_notices
-
     if not enabled:
         remove_notices(out_dir)
         return None
@@ -188,7 +188,7 @@ UNREAD_RULES = ("FILE_UNREADABLE", "FILE_ENCRYPTED", "OCR_UNAVAILABLE")
 def _closing_lines(out_dir: Path) -> list[str]:
     """The run's last lines: how many files could not be read, and the page to open.
 
-    Counted from OUT/results.json, which every run writes (an unchanged batch republished has no
+    Counted from OUT/results.json, which every run writes (the closing lines read what was
     findings in memory)."""
     lines = []
     unread: set[tuple[str, str]] = set()
@@ -218,8 +218,6 @@ class _progress_printer:
     """A tqdm bar (files/s, ETA) on a terminal; otherwise a plain line every ~10% with rate and ETA."""
 
     def __init__(self) -> None:
-        import time
-
         self.tty = sys.stderr.isatty()
         self.bar = None
         self.last = -1
@@ -230,8 +228,6 @@ class _progress_printer:
     def __call__(self, done: int, total: int) -> None:
         if self.tty:
             if self.bar is None:
-                from tqdm import tqdm
-
                 self.bar = tqdm(total=total, unit="文件", desc="提取", file=sys.stderr, dynamic_ncols=True)
             self.bar.update(done - self.bar.n)
             return
@@ -260,12 +256,6 @@ class _progress_printer:
 @click.option("--no-ocr", is_flag=True, help="不对扫描页做文字识别（OCR）。")
 def inspect(file: Path, rules_path: str | None, as_json: bool, no_ocr: bool) -> None:
     """显示从单个文件 FILE 中读取到的内容及其出处。"""
-    import logging
-
-    from .engine import EngineError, extract_isolated
-    from .extract import ExtractOptions
-    from .workers import PoolError
-
     # No run log here: the parsers' own (English) words are not printed beside the Chinese reasons.
     logging.getLogger("pipeline").addHandler(logging.NullHandler())
     rules = _load_rules_or_exit(rules_path)
@@ -314,14 +304,10 @@ def _short(value, width: int = 60) -> str:
 @click.option("--rules", "rules_path", type=click.Path(), default=None, metavar="文件", help="规则文件（TOML）；默认使用内置规则。")
 def rules_cmd(rules_path: str | None) -> None:
     """列出全部检查规则（编号、严重程度、说明）。"""
-    from .validate import catalogue
-
     rules = _load_rules_or_exit(rules_path)
-    from .report.labels import SEVERITY_LABELS as names
-
     for rec in catalogue(rules):
         field = f"  [{rec['field']}]" if rec.get("field") else ""
-        click.echo(f"{rec['id']:<28} {names[rec['severity']]:<4} {rec['description']}{field}")
+        click.echo(f"{rec['id']:<28} {SEVERITY_LABELS[rec['severity']]:<4} {rec['description']}{field}")
 
 
 @main.command()
@@ -333,17 +319,6 @@ def rules_cmd(rules_path: str | None) -> None:
 def compare(old_out: Path, new_out: Path, dest: Path, rules_path: str | None) -> None:
     """对比两次检查（OLD_OUT、NEW_OUT 为 pipeline run 的输出文件夹）：逐份列出已解决、仍存在和新出现的问题及状态变化；
     上一次的处理意见沿用到新一次的同一问题（写入 decisions.toml）。只读取两边的 results.json。"""
-    from .compare import (
-        CompareError,
-        carried_decisions,
-        decisions_toml,
-        load_results,
-        pair_submissions,
-        summary,
-    )
-    from .report import atomic_write_bytes
-    from .report.changes import changes_view, write_changes
-
     rules = _load_rules_or_exit(rules_path)
     try:
         old, new = load_results(old_out), load_results(new_out)

@@ -9,6 +9,8 @@ tests/test_cli_zh.py checks every path a user can reach.
 
 from __future__ import annotations
 
+from click import core, decorators, exceptions, formatting, parser, termui, types
+
 ZH: dict[str, str] = {
     "Usage:": "用法：",
     "Options": "选项",
@@ -71,8 +73,6 @@ def _ngettext(singular: str, plural: str, n: int) -> str:
 
 def install() -> None:
     """Point click's gettext names at the table (idempotent)."""
-    from click import core, decorators, exceptions, formatting, parser, termui, types
-
     for module in (core, decorators, exceptions, formatting, parser, termui, types):
         if hasattr(module, "_"):
             module._ = _gettext

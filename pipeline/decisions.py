@@ -27,10 +27,16 @@ from __future__ import annotations
 
 import dataclasses
 import tomllib
+import zipfile
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from openpyxl import load_workbook
+
+from .cells import FORMULA_PREFIXES, NEUTRALISER, safe_text
+from .explain import explain
 
 ACTIONS = {"dismiss": "dismiss", "confirm": "confirm", "驳回": "dismiss", "确认": "confirm"}
 ACTION_LABELS = {"dismiss": "驳回", "confirm": "确认"}
@@ -159,14 +165,10 @@ def parse_toml(text: str, source: str = "decisions.toml") -> list[Decision]:
 
 def read_workbook(path: Path) -> list[Decision]:
     """Decisions from the 处理 / 备注 columns of a consolidated.xlsx's 问题清单 sheet."""
-    import zipfile
-
-    from openpyxl import load_workbook
-
     try:
         wb = load_workbook(path, read_only=True, data_only=True)
     except (OSError, zipfile.BadZipFile, KeyError, ValueError) as exc:
-        raise DecisionError(f"无法读取工作簿 {path.name}: {exc}") from exc
+        raise DecisionError(f"无法读取工作簿 {path.name}：{explain(exc, str(path))}") from exc
     try:
         if SHEET not in wb.sheetnames:
             raise DecisionError(f"工作簿 {path.name} 中没有“{SHEET}”工作表")
@@ -208,8 +210,6 @@ def _unneutralised(note: str | None) -> str:
     (the next workbook puts it back), so reading a workbook back does not add one each time."""
     if not note:
         return ""
-    from .report.xlsx import FORMULA_PREFIXES, NEUTRALISER
-
     if note.startswith(NEUTRALISER) and note[1:].startswith(FORMULA_PREFIXES):
         return note[1:]
     return note
@@ -222,8 +222,6 @@ def _shown(value: str | None) -> str | None:
     """A value as the workbook shows it (formula prefixes neutralised, controls removed)."""
     if value is None or value == "":
         return None
-    from .report.xlsx import safe_text
-
     return _text(safe_text(value))
 
 

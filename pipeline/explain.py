@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import errno
 import logging
+import re
 import zipfile
 import zlib
 
@@ -106,8 +107,6 @@ _TYPES = {"integer": "整数", "number": "数字", "string": "文字", "boolean"
 
 def explain_toml(exc: Exception) -> str:
     """A TOML syntax error as 第 N 行第 M 列 plus what is wrong there (tomllib says it in English)."""
-    import re
-
     if isinstance(exc, UnicodeDecodeError):
         return "文件不是 UTF-8 编码的文本"
     m = re.search(r"\(at line (\d+), column (\d+)\)", str(exc))

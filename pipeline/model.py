@@ -237,20 +237,6 @@ class BatchResult:
     run: dict[str, Any]
     submissions: list[Submission]
     expectations: dict[str, Any] | None = None
-    # Per-submission pages rendered while files were still being read: submission id → (digest of
-    # what it was rendered from (report.html.report_digest), page: bytes, or a previous run's page
-    # to take over, report.html.PublishedPage); the writer uses those whose digest still holds.
-    pages: dict[str, tuple[str, Any]] = field(default_factory=dict, repr=False)
-    # Each submission's results.json record, its line and its page's digest, by submission id
-    # (report.submission_outputs), made from the submissions as run_batch returns them: empty it
-    # after changing a submission. The writer makes what is missing.
-    outputs: dict[str, Any] = field(default_factory=dict, repr=False)
-    # A hash of everything the results depend on (engine._key_parts), when a re-run of the same
-    # batch would take every file from the cache; publish_outputs records it with the outputs.
-    batch_key: str | None = None
-    # Set instead of the submissions when the batch is the one OUT's outputs were made from
-    # (republish.Republish): publish_outputs then only writes what shows the run.
-    unchanged: Any = None
 
 
 _FIELD_NAMES: dict[type, tuple[str, ...]] = {}

@@ -18,12 +18,7 @@ backstop (the cap plus `ADDRESS_SPACE_HEADROOM_MB`), so one absurd allocation fa
 
 Each worker gets a share of the cores (`threads`, default cores // workers): its native thread pools
 (onnxruntime, OpenMP, OpenBLAS) are sized from the environment the pool gives it, so N workers never
-run more threads than the machine has cores. In the worker, core dumps are off, the working and temp
-folders are a private folder the parent removes, faulthandler writes a native crash's Python stack
-there for the parent to log, the `pipeline` loggers' records of a task travel back with its outcome
-(the parent logs them, e.g. into OUT/logs/run.log), a task may say what stage it is in
-(`note_stage`, e.g. "ocr") so a timeout, crash or memory kill can say what was going on, and an
-alarm ends the worker even if the parent has gone.
+run more threads than the machine has cores. What happens inside a worker is `pipeline.workerproc`.
 
 Workers are plain subprocesses rather than multiprocessing children so the same pool also runs
 inside Dask worker processes (which are daemonic and may not have multiprocessing children).
@@ -32,15 +27,12 @@ inside Dask worker processes (which are daemonic and may not have multiprocessin
 from __future__ import annotations
 
 import contextlib
-import importlib
 import logging
 import math
 import os
-import pickle
 import queue
 import shutil
 import signal
-import struct
 import subprocess
 import sys
 import tempfile
@@ -48,76 +40,32 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable, Hashable, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any, NoReturn
+from typing import Any
 
-_HEADER = struct.Struct("!Q")
+from .workerproc import (
+    CRASH_LOG,
+    THREAD_VARS,
+    Outcome,
+    cpu_count,
+    note_stage,
+    read_frame,
+    thread_budget,
+    write_frame,
+)
+
 _PACKAGE_ROOT = str(Path(__file__).resolve().parent.parent)
 STARTUP_TIMEOUT_S = 120.0
-ALARM_GRACE_S = 10  # the worker's own alarm fires this long after the parent's deadline
 MEMORY_POLL_S = 0.1  # how often the parent samples a busy worker's resident memory
-# RLIMIT_AS of a worker is its memory cap plus this: a backstop against one absurd allocation, far
-# above the address space a reader reserves without using it (measured with OCR: ~1.2 GB).
-ADDRESS_SPACE_HEADROOM_MB = 8192
-# Environment variables that size native thread pools; a worker gets its share of the cores in each.
-THREAD_VARS = ("PIPELINE_THREADS", "OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
-_CRASH_LOG = "faulthandler.log"
 _PAGE_BYTES = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
 log = logging.getLogger(__name__)
+__all__ = ["IsolatedPool", "Outcome", "PoolError", "cpu_count", "note_stage", "resident_mb", "signal_name",
+           "thread_budget"]
 
 
 class PoolError(RuntimeError):
     """The pool itself cannot work (workers fail to start): an environment problem, not a file's."""
-
-
-@dataclass
-class Outcome:
-    """How one task ended. `failure` is None (value holds the task's return), "timeout", "memory",
-    "crash" (the worker died; detail names the signal or exit code) or "error" (the task raised).
-    `stage` is the last stage the task announced (`note_stage`), `log` the (level, text) records its
-    `pipeline` loggers wrote (and a native crash's stack), for the parent to log."""
-
-    value: Any = None
-    failure: str | None = None
-    detail: str = ""
-    seconds: float = 0.0
-    peak_rss_mb: float = 0.0
-    stage: str = ""
-    log: list[tuple[int, str]] = field(default_factory=list)
-
-
-def _write_frame(fh: IO[bytes], obj: Any) -> None:
-    data = pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL)
-    fh.write(_HEADER.pack(len(data)))
-    fh.write(data)
-    fh.flush()
-
-
-def _read_exact(fh: IO[bytes], size: int) -> bytes:
-    """`size` bytes (a pipe read may return fewer), or EOFError when the other side has gone."""
-    parts, left = [], size
-    while left:
-        chunk = fh.read(left)
-        if not chunk:
-            raise EOFError
-        parts.append(chunk)
-        left -= len(chunk)
-    return b"".join(parts)
-
-
-def _read_frame(fh: IO[bytes]) -> Any:
-    """The next message, or raises EOFError when the other side has gone."""
-    size = _HEADER.unpack(_read_exact(fh, _HEADER.size))[0]
-    return pickle.loads(_read_exact(fh, size))
-
-
-def _resolve(ref: str) -> Callable:
-    module, _, name = ref.partition(":")
-    obj: Any = importlib.import_module(module)
-    for part in name.split("."):
-        obj = getattr(obj, part)
-    return obj
 
 
 def signal_name(returncode: int | None) -> str:
@@ -129,22 +77,6 @@ def signal_name(returncode: int | None) -> str:
         except ValueError:
             return f"信号 {-returncode}"
     return f"退出码 {returncode}"
-
-
-def cpu_count() -> int:
-    """The cores this process may run on."""
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except (AttributeError, OSError):
-        return max(1, os.cpu_count() or 1)
-
-
-def thread_budget() -> int:
-    """Native threads a worker may use for one task (its share of the cores, see `THREAD_VARS`)."""
-    try:
-        return max(1, int(os.environ.get("PIPELINE_THREADS", "")))
-    except ValueError:
-        return cpu_count()
 
 
 def resident_mb(pid: int, depth: int = 3) -> float | None:
@@ -163,168 +95,6 @@ def resident_mb(pid: int, depth: int = 3) -> float | None:
                 for child in fh.read().split():
                     total += (resident_mb(int(child), depth - 1) or 0.0) * 2**20
     return total / 2**20
-
-
-def _peak_rss_mb() -> float:
-    try:
-        import resource
-    except ImportError:
-        return 0.0
-    kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return kb / (1024 * 1024) if sys.platform == "darwin" else kb / 1024
-
-
-# ----------------------------------------------------------------------------------------------
-# The worker side.
-
-
-_stage_out: IO[bytes] | None = None  # the protocol's output while a task runs in this process
-_alarm_s = 0  # the worker's own backstop alarm (seconds), re-armed when a task restarts its clock
-
-
-def note_stage(stage: str, restart_clock: bool = False) -> None:
-    """Tell the parent what the running task is doing now (e.g. "ocr"); a no-op outside a worker.
-    A timeout, crash or memory kill of the task then reports this stage in its Outcome.
-
-    `restart_clock`: the time limit counts afresh from now. For a step whose work is bounded by
-    construction (OCR of one page: its image is capped in size), so that a long legitimate file
-    (a 20-page scan) is limited per step rather than as a whole."""
-    if _stage_out is None:
-        return
-    with contextlib.suppress(Exception):
-        _write_frame(_stage_out, ("stage", stage, restart_clock))
-    if restart_clock and _alarm_s and hasattr(signal, "alarm"):
-        signal.alarm(_alarm_s)
-
-
-class _TaskLog(logging.Handler):
-    """Collects what the `pipeline` loggers write during one task, tracebacks included."""
-
-    def __init__(self) -> None:
-        super().__init__(logging.WARNING)
-        self.records: list[tuple[int, str]] = []
-        self.setFormatter(logging.Formatter("%(name)s: %(message)s"))
-
-    def emit(self, record: logging.LogRecord) -> None:
-        with contextlib.suppress(Exception):
-            self.records.append((record.levelno, self.format(record)))
-
-    def take(self) -> list[tuple[int, str]]:
-        out, self.records = self.records, []
-        return out
-
-
-def _limit_self(memory_mb: int | None) -> None:
-    try:
-        import resource
-    except ImportError:  # Windows: no rlimits; the time limit still applies
-        return
-    with contextlib.suppress(ValueError, OSError):
-        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-    if memory_mb:  # a backstop only: the cap itself is on resident memory, watched by the parent
-        limit = (memory_mb + ADDRESS_SPACE_HEADROOM_MB) * 2**20
-        with contextlib.suppress(ValueError, OSError):
-            _soft, hard = resource.getrlimit(resource.RLIMIT_AS)
-            if hard == resource.RLIM_INFINITY or hard >= limit:
-                resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
-
-
-def _die_with_parent() -> None:
-    """Linux: the kernel kills this worker when the process that started it dies, even by SIGKILL."""
-    if not sys.platform.startswith("linux"):
-        return
-    with contextlib.suppress(Exception):
-        import ctypes
-
-        pr_set_pdeathsig = 1
-        ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGKILL)
-        if os.getppid() == 1:  # the parent died before the line above
-            os._exit(1)
-
-
-def child_main() -> None:
-    """Serve tasks until stdin closes. The protocol owns the original stdin/stdout; library prints go nowhere."""
-    _die_with_parent()
-    proto_in = os.fdopen(os.dup(0), "rb")
-    proto_out = os.fdopen(os.dup(1), "wb")
-    devnull = os.open(os.devnull, os.O_RDWR)
-    os.dup2(devnull, 0)
-    os.dup2(devnull, 1)
-    try:
-        init = _read_frame(proto_in)
-    except EOFError:
-        return
-    tmp = init["tmp"]
-    os.environ["TMPDIR"] = os.environ["TEMP"] = os.environ["TMP"] = tmp
-    tempfile.tempdir = tmp
-    os.chdir(tmp)
-    sys.path[:0] = [p for p in init.get("sys_path", []) if p not in sys.path]
-    _limit_self(init.get("memory_mb"))
-    with contextlib.suppress(Exception):  # a native crash (SIGSEGV, abort) leaves its Python stack here
-        import faulthandler
-
-        faulthandler.enable(open(os.path.join(tmp, _CRASH_LOG), "w"))  # noqa: SIM115 - for the process' life
-    task_log = _TaskLog()
-    pipeline_log = logging.getLogger("pipeline")
-    pipeline_log.addHandler(task_log)
-    try:
-        handler = _resolve(init["factory"])(init["payload"])
-    except BaseException as exc:  # noqa: BLE001 - tell the parent why, then leave
-        _write_frame(proto_out, ("failed", f"{type(exc).__name__}: {str(exc)[:300]}"))
-        return
-    alarm = math.ceil(init["timeout"]) + ALARM_GRACE_S if init.get("timeout") else 0
-    global _alarm_s
-    _alarm_s = alarm
-    _write_frame(proto_out, ("ready", os.getpid()))
-    while True:
-        try:
-            task_id, arg = _read_frame(proto_in)
-        except EOFError:
-            _leave()
-        if alarm and hasattr(signal, "alarm"):
-            signal.alarm(alarm)  # a backstop: the parent normally kills a late worker first
-        started = time.perf_counter()
-        failure, detail, value, recycle = None, "", None, False
-        global _stage_out
-        _stage_out = proto_out
-        try:
-            value = handler(arg)
-        except MemoryError:
-            failure, recycle = "memory", True
-        except BaseException as exc:  # noqa: BLE001 - reported to the parent, never fatal to the pool
-            failure, detail = "error", f"{type(exc).__name__}: {str(exc)[:300]}"
-            with contextlib.suppress(Exception):
-                pipeline_log.error("task raised", exc_info=exc)
-        finally:
-            _stage_out = None
-        seconds = time.perf_counter() - started
-        records = task_log.take()
-        del arg
-        try:
-            data = pickle.dumps(("done", task_id, Outcome(value, failure, detail, seconds, _peak_rss_mb(), log=records),
-                                 recycle), protocol=pickle.HIGHEST_PROTOCOL)
-        except MemoryError:
-            value, recycle = None, True
-            data = pickle.dumps(("done", task_id, Outcome(None, "memory", "", seconds, 0.0), recycle))
-        except Exception as exc:  # noqa: BLE001 - an unpicklable result
-            data = pickle.dumps(("done", task_id, Outcome(None, "error", f"结果无法传回: {type(exc).__name__}", seconds, 0.0,
-                                                          log=records), recycle))
-        if hasattr(signal, "alarm"):
-            signal.alarm(0)
-        proto_out.write(_HEADER.pack(len(data)))
-        proto_out.write(data)
-        proto_out.flush()
-        if recycle:  # after a MemoryError the heap may be half-initialised: let the parent start afresh
-            return
-
-
-def _leave() -> NoReturn:
-    """Exit at once once the parent has closed our stdin: every reply is already written and flushed,
-    and the interpreter's teardown (0.4-0.5 s with great_expectations loaded) would only keep the
-    parent waiting in `close`. The temp folder is the parent's to remove."""
-    with contextlib.suppress(Exception):
-        sys.stderr.flush()
-    os._exit(0)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -356,7 +126,7 @@ class _Worker:
         for var in THREAD_VARS:  # its share of the cores, whatever the caller's environment says
             env[var] = str(pool.threads)
         self.proc = subprocess.Popen(
-            [sys.executable, "-c", "from pipeline.workers import child_main; child_main()"],
+            [sys.executable, "-c", "from pipeline.workerproc import child_main; child_main()"],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=pool.stderr,
             cwd=self.tmp, env=env, start_new_session=(os.name == "posix"), bufsize=0,
         )
@@ -374,14 +144,14 @@ class _Worker:
 
     def _serve(self, init: dict) -> None:
         try:
-            _write_frame(self.proc.stdin, init)
+            write_frame(self.proc.stdin, init)
         except OSError:
             self._events.put((self, None))
             return
         fh = self.proc.stdout
         while True:
             try:
-                msg = _read_frame(fh)
+                msg = read_frame(fh)
             except EOFError:
                 self._events.put((self, None))
                 return
@@ -403,7 +173,7 @@ class _Worker:
         self.tasks.append(task)
         if len(self.tasks) == 1:
             self.start_clock(timeout_s)
-        _write_frame(self.proc.stdin, (0, arg))
+        write_frame(self.proc.stdin, (0, arg))
 
     def start_clock(self, timeout_s: float | None) -> None:
         """The first task in line is now running: its deadline counts from now."""
@@ -421,7 +191,7 @@ class _Worker:
     def crash_log(self) -> str:
         """What faulthandler wrote when the worker died of a native fault ("" if nothing)."""
         try:
-            with open(os.path.join(self.tmp, _CRASH_LOG), encoding="utf-8", errors="replace") as fh:
+            with open(os.path.join(self.tmp, CRASH_LOG), encoding="utf-8", errors="replace") as fh:
                 return fh.read(20000).strip()
         except OSError:
             return ""
@@ -459,18 +229,19 @@ class _Worker:
 class IsolatedPool:
     """Run `handler(arg)` for many args in worker processes, `workers` at a time.
 
-    `factory` is "module:function"; each worker calls `function(payload)` once to build its handler
+    `factory` is a module-level function (or its "module:function" name); each worker imports it and
+    calls `function(payload)` once to build its handler
     and reuses it for every task. A task past `timeout_s` seconds has its worker killed and replaced;
     so is a worker whose resident memory goes over `memory_mb`. `depth` tasks are sent to a worker at
     a time (the running one and the next), so it goes on without waiting for the parent. `threads`:
     the native threads each worker may use (default: its share of the cores).
     """
 
-    def __init__(self, factory: str, payload: Any, workers: int, timeout_s: float | None,
+    def __init__(self, factory: str | Callable[[Any], Callable], payload: Any, workers: int, timeout_s: float | None,
                  memory_mb: int | None, tmp_root: str | Path | None = None, tmp_parent: str | Path | None = None,
                  sys_path: list[str] | None = None, stderr: int | None = subprocess.DEVNULL, depth: int = 2,
                  threads: int | None = None):
-        self.factory = factory
+        self.factory = factory if isinstance(factory, str) else f"{factory.__module__}:{factory.__qualname__}"
         self.payload = payload
         self.workers = max(1, workers)
         self.timeout_s = timeout_s

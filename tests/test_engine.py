@@ -27,6 +27,7 @@ from pipeline.config import load_rules
 from pipeline.engine import (
     ExtractTask,
     RunOptions,
+    check_batch,
     extract_isolated,
     outcome_result,
     publish_outputs,
@@ -86,11 +87,16 @@ def subset(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def cold_run(subset, tmp_path_factory):
-    """Two workers, cache on: the reference run the other tests compare against."""
+    """Two workers, cache on: the reference run the other tests compare against (its results and
+    cache folder; `cold_prepared` holds what it made for the outputs)."""
     rules = load_rules()
     cache = tmp_path_factory.mktemp("cache")
-    result = run_batch(subset, rules, RunOptions(workers=2, ocr=False, cache_dir=cache))
-    return result, cache
+    checked = check_batch(subset, rules, RunOptions(workers=2, ocr=False, cache_dir=cache))
+    _PREPARED["cold_run"] = checked.prepared
+    return checked.result, cache
+
+
+_PREPARED: dict = {}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -411,39 +417,37 @@ def test_warm_rerun_revalidates_only_changed_submissions(tmp_path, subset):
 
 
 def test_warm_run_reports_equal_a_full_render(tmp_path, subset, monkeypatch):
-    """Pages taken over from the previous run are byte for byte what rendering them gives."""
-    import pipeline.report.html as html
+    """Pages taken from the cache are byte for byte what rendering them gives; a page edited in OUT
+    is replaced by the page its results make."""
+    import pipeline.report.pages as pages
 
     batch = copy_subset(tmp_path / "batch", SUBSET[:3] + SUBSET[4:6], subset)
     out, full = tmp_path / "out", tmp_path / "full"
     rendered: list[str] = []
-    original = html.render_report
-    monkeypatch.setattr(html, "render_report", lambda sub, *a: rendered.append(sub["submission_id"]) or original(sub, *a))
+    original = pages.render_report
+    monkeypatch.setattr(pages, "render_report", lambda sub, *a: rendered.append(sub["submission_id"]) or original(sub, *a))
     counts = []
-    inodes = []
     for args in (["--out", str(out)], ["--out", str(out)], ["--out", str(full), "--no-cache"]):
         rendered.clear()
         res = CliRunner().invoke(main, ["run", str(batch), "--no-ocr", "-q", *args])
         assert res.exit_code == 0, res.output
         counts.append(len(set(rendered)))
-        inodes.append({p.name: p.stat().st_ino for p in (out / "reports").iterdir()})
         # Pages are made while files are read; one changed by a batch-level finding is made again.
         assert len(rendered) <= 2 * len(set(rendered))
-    assert counts == [4, 0, 4]  # cold, warm (every page taken over), --no-cache
-    assert inodes[1] == inodes[0] and len(inodes[0]) == 4  # taken over by a hard link, not copied
-    pages = sorted(p.name for p in (full / "reports").iterdir())
-    assert len(pages) == 4 and pages == sorted(p.name for p in (out / "reports").iterdir())
-    for name in pages:
+    assert counts == [4, 0, 4]  # cold, warm (every page from the cache), --no-cache
+    pages_made = sorted(p.name for p in (full / "reports").iterdir())
+    assert len(pages_made) == 4 and pages_made == sorted(p.name for p in (out / "reports").iterdir())
+    for name in pages_made:
         assert (out / "reports" / name).read_bytes() == (full / "reports" / name).read_bytes(), name
     runless = lambda p: {**json.loads(p.read_text("utf-8")), "run": None}  # noqa: E731
     assert runless(out / "results.json") == runless(full / "results.json")
 
-    page = out / "reports" / pages[0]
+    page = out / "reports" / pages_made[0]
     page.write_bytes(page.read_bytes().replace(b"</html>", b"<!-- edited --></html>"))
     rendered.clear()
     assert CliRunner().invoke(main, ["run", str(batch), "--no-ocr", "-q", "--out", str(out)]).exit_code == 0
-    assert len(rendered) == 1  # an edited page is not trusted: rendered again
-    assert page.read_bytes() == (full / "reports" / pages[0]).read_bytes()
+    assert rendered == []  # the cache holds the page its results make
+    assert page.read_bytes() == (full / "reports" / pages_made[0]).read_bytes()
 
 
 def test_pages_made_ahead_equal_pages_made_at_the_end(tmp_path, cold_run):
@@ -452,19 +456,20 @@ def test_pages_made_ahead_equal_pages_made_at_the_end(tmp_path, cold_run):
     import copy
 
     from pipeline.model import Finding
-    from pipeline.report import write_outputs
+    from pipeline.report import Prepared, write_outputs
     from pipeline.report.html import render_report, report_files
 
     result, _cache = cold_run
+    prepared = _PREPARED["cold_run"]
     rules = load_rules()
     early = [i for i, s in enumerate(result.submissions) if s.origin != "loose"]  # loose files are grouped at the end
-    assert len(result.pages) == len(early) > 0  # every other page was made while files were read
+    assert len(prepared.pages) == len(early) > 0  # every other page was made while files were read
     later = copy.deepcopy(result)
     changed = later.submissions[early[0]]
     changed.findings.append(Finding("DUPLICATE_SUBMISSION", "warning", None, "批次级检查后加上的问题"))
     changed.compute_status()
-    later.outputs = {}  # made by run_batch from the submissions as they were; these were changed since
-    write_outputs(later, tmp_path, rules)
+    # The records were made from the submissions as they were; these were changed since.
+    write_outputs(later, tmp_path, rules, Prepared(pages=prepared.pages))
     subs = [submission_json(s) for s in later.submissions]
     names = report_files(subs)
     for sub in subs:
@@ -472,9 +477,9 @@ def test_pages_made_ahead_equal_pages_made_at_the_end(tmp_path, cold_run):
         assert page == render_report(sub, rules, later.run).encode("utf-8"), sub["submission_id"]
     assert "批次级检查后加上的问题".encode() in (tmp_path / "reports" / names[changed.submission_id]).read_bytes()
     from pipeline.report import results_json
-    from pipeline.report.html import plan_pages
+    from pipeline.report.pages import plan_pages
 
-    plans = {p.sid: p for p in plan_pages(results_json(later), rules, None, later.pages)}
+    plans = {p.sid: p for p in plan_pages(results_json(later), rules, None, prepared.pages)}
     used = [sid for sid, p in plans.items() if p.page is not None]
     assert 0 < len(used) < len(early)  # pages made ahead were used, stale ones (batch findings) were not
     assert plans[changed.submission_id].page is None
@@ -502,14 +507,13 @@ def test_other_processes_make_pages_like_the_parent(tmp_path, cold_run, monkeypa
     if mode == "prestarted":
         offload.prestart(2)
         assert offload.ready and offload.pool is not None and len(offload.pool._live) == 2
-    import pipeline.report.html as html
+    import pipeline.report.pages as pages
 
     rendered: list[str] = []
-    original = html.render_report
-    monkeypatch.setattr(html, "render_report", lambda sub, *a: rendered.append(sub["submission_id"]) or original(sub, *a))
+    original = pages.render_report
+    monkeypatch.setattr(pages, "render_report", lambda sub, *a: rendered.append(sub["submission_id"]) or original(sub, *a))
     with offload:
-        report.write_outputs(dataclasses.replace(copy.deepcopy(result), pages={}), there, rules, staged=True,
-                             offload=offload)
+        report.write_outputs(copy.deepcopy(result), there, rules, staged=True, offload=offload)
     assert offload.pool is None  # closed once its tasks are done
     pages = len(result.submissions)
     # Here: the parent's part only, or every page when the other processes failed.
@@ -601,7 +605,6 @@ def test_timeout_is_reported_not_cached_and_the_batch_goes_on(tmp_path, subset):
     assert not other.file_problems and other.documents
     again = run_batch(batch, load_rules(), RunOptions(workers=2, ocr=False, limits=limits, cache_dir=cache))
     assert again.run["files_extracted"] == 1  # only the timed-out file is tried again
-    assert run.batch_key is None and again.batch_key is None  # so never published again unread (republish)
 
 
 def test_extract_isolated_applies_the_pre_parse_checks(tmp_path, subset):
@@ -623,7 +626,7 @@ def test_extract_isolated_applies_the_pre_parse_checks(tmp_path, subset):
 
 
 def test_outputs_are_replaced_atomically(tmp_path, cold_run, monkeypatch):
-    import pipeline.report as report
+    import pipeline.publish as publish
 
     result, _ = cold_run
     rules = load_rules()
@@ -631,18 +634,18 @@ def test_outputs_are_replaced_atomically(tmp_path, cold_run, monkeypatch):
     publish_outputs(result, out, rules)
     (out / "reports" / "stale-submission.html").write_text("old", "utf-8")
     before = {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()}
-    real = report.write_outputs
+    real = publish.write_outputs
 
     def dies_half_way(res, staging, rules, *args, **kwargs):
         real(res, staging, rules, *args, **kwargs)
         raise KeyboardInterrupt  # the run is killed after rendering part of the outputs
 
-    monkeypatch.setattr(report, "write_outputs", dies_half_way)
+    monkeypatch.setattr(publish, "write_outputs", dies_half_way)
     with pytest.raises(KeyboardInterrupt):
         publish_outputs(result, out, rules)
     after = {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()}
     assert after == before
-    monkeypatch.setattr(report, "write_outputs", real)
+    monkeypatch.setattr(publish, "write_outputs", real)
     publish_outputs(result, out, rules)
     assert not (out / "reports" / "stale-submission.html").exists()  # the folder was swapped whole
     assert sorted(p.name for p in out.iterdir()) == sorted(p.name for p in out.iterdir() if not p.name.startswith(".staging"))
@@ -681,7 +684,7 @@ def test_cli_cache_options(tmp_path, subset):
     assert res.exit_code == 0, res.output
     assert (out / ".cache").is_dir()
     res = CliRunner().invoke(main, ["run", str(batch), "--out", str(out), "--no-ocr"])
-    assert "2 个未变化沿用上次结果" in res.output or "均未变化，沿用上次结果" in res.output  # as hashes.json allows
+    assert "2 个未变化沿用上次结果" in res.output or "均未变化，沿用上次结果" in res.output
     out2, cache2 = tmp_path / "out2", tmp_path / "elsewhere"
     res = CliRunner().invoke(main, ["run", str(batch), "--out", str(out2), "--no-ocr", "--cache-dir", str(cache2), "-q"])
     assert res.exit_code == 0 and cache2.is_dir() and not (out2 / ".cache").exists()
@@ -806,12 +809,13 @@ def test_output_records_made_while_great_expectations_runs_are_remade_when_it_ad
     monkeypatch.setitem(registry.CHECKS, "form", [fn for fn in registry.CHECKS["form"] if fn is not basic.check_required])
     sid = "上海智愈数字科技有限公司-智慧病房数字孪生管理平台"
     batch = copy_subset(tmp_path / "batch", [sid, SUBSET[0]])
-    result = run_batch(batch, load_rules(), RunOptions(workers=1, ocr=False))
+    checked = check_batch(batch, load_rules(), RunOptions(workers=1, ocr=False))
+    result, records = checked.result, checked.prepared.records
     assert result.expectations["findings_added"] >= 1
     by_id = {s.submission_id: s for s in result.submissions}
     added = [f for f in by_id[sid].findings if f.details.get("source") == "great_expectations"]
     assert added and {f.rule for f in added} == {"FIELD_MISSING"}
     for s in result.submissions:  # every record is what the final submission converts to
-        record = result.outputs[s.submission_id]
+        record = records[s.submission_id]
         assert record.data == submission_json(s) and json.loads(record.line) == record.data
-    assert any(f["details"].get("source") == "great_expectations" for f in result.outputs[sid].data["findings"])
+    assert any(f["details"].get("source") == "great_expectations" for f in records[sid].data["findings"])

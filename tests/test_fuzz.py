@@ -45,7 +45,7 @@ def originals(tmp_path_factory) -> dict[str, bytes]:
 @pytest.fixture(scope="module")
 def pool():
     limits = Limits(file_timeout_s=LIMIT_S)
-    with IsolatedPool("pipeline.engine:make_extractor", (load_rules(), ExtractOptions(limits=limits, ocr=False)),
+    with IsolatedPool("pipeline.filetask:make_extractor", (load_rules(), ExtractOptions(limits=limits, ocr=False)),
                       2, LIMIT_S, limits.memory_mb) as p:
         yield p, limits
 

@@ -14,7 +14,9 @@ import pytest
 
 from pipeline.config import load_rules
 from pipeline.labels import field_label
-from pipeline.report.html import diff_markup, highlight, report_files, write_html
+from pipeline.report.html import report_files
+from pipeline.report.markup import diff_markup, highlight
+from pipeline.report.pages import write_html
 
 try:
     from .report_batch import HOSTILE_FORMULA, HOSTILE_SCRIPT, UNREAD_ID, report_run

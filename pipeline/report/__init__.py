@@ -1,18 +1,28 @@
-"""Reports: every output renders from the same `BatchResult`, written atomically into OUT."""
+"""Reports: every output renders from the same `BatchResult`, written atomically into OUT.
+
+results.json and expectations.json here, consolidated.xlsx in `report.xlsx`, the pages in
+`report.pages` / `report.html`, index.html in `report.index`. What a run made on its way (each
+submission's record, pages made while files were read) comes in as `Prepared`, beside the results.
+"""
 
 from __future__ import annotations
 
+import base64
+import binascii
 import hashlib
 import json
-import os
-import tempfile
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
+from ..atomic import atomic_write_bytes
+from ..cache import ResultCache
 from ..config import Rules
 from ..model import BatchResult, Submission, field_names, to_jsonable
+from .html import render_report, report_files
+from .pages import PageStore, plan_pages, render_plans, report_digest, write_pages
+from .xlsx import write_xlsx
 
 # Inputs of validation that are not part of the results contract.
 _INTERNAL = {"documents", "file_problems"}
@@ -39,9 +49,6 @@ def submission_json(sub: Submission) -> dict[str, Any]:
 
 def write_assets(subs: list[Submission], out_dir: Path) -> int:
     """Write every submission's image crops to OUT/reports/assets/<name>.png; returns how many."""
-    import base64
-    import binascii
-
     folder = out_dir / ASSETS
     written = 0
     for sub in subs:
@@ -73,14 +80,23 @@ class SubmissionOutput:
     digest: str | None  # None: not needed without a cache (made later if a page made ahead is compared)
 
 
-def submission_outputs(subs: list[Submission], rules: Rules, run: dict[str, Any], cache: Any = None,
+@dataclass
+class Prepared:
+    """Outputs a run made on its way, for the writer to use: each submission's record (by id), made
+    from the submissions as the run returned them, and pages made while files were read (id →
+    (digest of what the page was made from, page)), used where the digest still holds."""
+
+    records: dict[str, SubmissionOutput] = field(default_factory=dict)
+    pages: dict[str, tuple[str, bytes]] = field(default_factory=dict)
+    store: PageStore | None = None  # pages of earlier runs, by digest (the run's cache)
+
+
+def submission_outputs(subs: list[Submission], rules: Rules, run: dict[str, Any], cache: ResultCache | None = None,
                        keys: dict[str, str | None] | None = None, only: set[str] | None = None,
                        ) -> dict[str, SubmissionOutput]:
     """Every submission's output record (or those whose ids are in `only`), by id. With a `cache`
     (get_value/put_value) and `keys` (a hash of each submission's final state, from the engine),
     unchanged submissions are read back instead of converted, serialised and hashed again."""
-    from .html import report_digest, report_files
-
     names = report_files([{"submission_id": s.submission_id} for s in subs])  # page names: the whole batch's
     out: dict[str, SubmissionOutput] = {}
     for s in subs:
@@ -102,8 +118,8 @@ def submission_outputs(subs: list[Submission], rules: Rules, run: dict[str, Any]
     return out
 
 
-def results_json(result: BatchResult) -> dict[str, Any]:
-    outputs = result.outputs or {}
+def results_json(result: BatchResult, records: dict[str, SubmissionOutput] | None = None) -> dict[str, Any]:
+    outputs = records or {}
     return {"run": result.run, "submissions": [outputs[s.submission_id].data if s.submission_id in outputs
                                                else submission_json(s) for s in result.submissions]}
 
@@ -122,35 +138,6 @@ def results_bytes(data: dict[str, Any], lines: list[str | None] | None = None) -
     return f'{{"run": {run},\n"submissions": [\n{subs}\n]}}\n'.encode()
 
 
-def restamp_results(old: Path, dest: Path, run: dict[str, Any]) -> bool:
-    """Write to `dest` the results.json of `run` for the same submissions as `old` (a results.json
-    `results_bytes` wrote): its first line, the run, is replaced and the submissions' lines are
-    copied as they are. False, writing nothing, when `old` does not start with a run line."""
-    import shutil
-
-    with open(old, "rb") as src:
-        first = src.readline()
-        if not (first.startswith(b'{"run": ') and first.endswith(b",\n")):
-            return False
-        with open(dest, "wb") as out:
-            out.write(f'{{"run": {json.dumps(run, ensure_ascii=False)},\n'.encode())
-            shutil.copyfileobj(src, out, 1 << 20)
-    return True
-
-
-def atomic_write_bytes(path: Path, data: bytes) -> None:
-    """Write to a temp file beside `path`, then rename: a killed run leaves the old file intact."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 # Below this many pages to render, sending work to other processes costs more than it saves.
 OFFLOAD_MIN_PAGES = 40
 PAGES_PER_TASK = 25
@@ -164,8 +151,6 @@ def make_output_worker(rules: Rules) -> Callable[[tuple], Any]:
     """Worker factory (pipeline.workers) for making pages in other processes: (folder, run, [(sid,
     page name, results.json line)]) → [(sid, sha256)], each page written to folder/name. Lines in
     and hashes out: neither the records nor the pages travel through the pipes."""
-    from .html import render_report
-
     def handle(arg: tuple) -> list[tuple[str, str]]:
         folder, run, subs = arg
         done = []
@@ -178,30 +163,42 @@ def make_output_worker(rules: Rules) -> Callable[[tuple], Any]:
     return handle
 
 
-def write_outputs(result: BatchResult, out_dir: Path, rules: Rules, previous: Any = None,
-                  staged: bool = False, offload: Any = None, index_view: dict[str, Any] | None = None,
-                  ) -> dict[str, Path]:
-    """Write results.json, expectations.json, consolidated.xlsx, index.html and reports/; unchanged
-    pages are taken from `previous` (an `html.PreviousReports`) when given.
+class PageJobs(Protocol):
+    def results(self) -> dict[Hashable, Any]:
+        """Wait for the tasks; {task key: its value, or None where it failed}."""
 
-    `offload` (the engine's output processes: `.size`, `.ready` (already started: no start-up to
-    pay), `.start(tasks)` → a handle whose `.results()` gives {task key: value or None}) renders a
-    share of the pages while this process makes the workbook and renders the rest, when there are
-    enough pages to render; whatever it fails to make is made here.
+
+class PageOffload(Protocol):
+    """Other processes that render a share of the pages (`publish.OutputProcesses`)."""
+
+    size: int
+
+    @property
+    def ready(self) -> bool:
+        """Already started: using them costs no start-up."""
+
+    def start(self, tasks: list[tuple[Hashable, Any]]) -> PageJobs: ...
+
+
+def write_outputs(result: BatchResult, out_dir: Path, rules: Rules, prepared: Prepared | None = None,
+                  staged: bool = False, offload: PageOffload | None = None) -> dict[str, Path]:
+    """Write results.json, expectations.json, consolidated.xlsx, index.html and reports/; pages come
+    from `prepared` or `store` where what they are made from is unchanged, and are rendered otherwise.
+
+    `offload` renders a share of the pages while this process makes the workbook and renders the
+    rest, when there are enough pages to render; whatever it fails to make is made here.
     """
-    from .html import PublishedPage, plan_pages, render_plans, write_pages
-    from .xlsx import write_xlsx
-
+    prepared = prepared or Prepared()
+    store = prepared.store
     out_dir.mkdir(parents=True, exist_ok=True)
     paths = {"results": out_dir / "results.json"}
-    data = results_json(result)
-    outputs = result.outputs or {}
-    lines = {sid: o.line for sid, o in outputs.items()}
+    data = results_json(result, prepared.records)
+    lines = {sid: o.line for sid, o in prepared.records.items()}
     atomic_write_bytes(paths["results"], results_bytes(data, [lines.get(s.submission_id) for s in result.submissions]))
     paths["expectations"] = out_dir / "expectations.json"
     atomic_write_bytes(paths["expectations"], json.dumps(result.expectations or {}, ensure_ascii=False, indent=1).encode("utf-8"))
     run = data.get("run") or {}
-    plans = plan_pages(data, rules, previous, result.pages, {sid: o.digest for sid, o in outputs.items()})
+    plans = plan_pages(data, rules, store, prepared.pages, {sid: o.digest for sid, o in prepared.records.items()})
     todo = [p for p in plans if p.page is None]
     handle = None
     if offload is not None and staged and len(todo) >= OFFLOAD_MIN_PAGES:
@@ -216,20 +213,23 @@ def write_outputs(result: BatchResult, out_dir: Path, rules: Rules, previous: An
             theirs, todo = todo[mine:], todo[:mine]
             reports = out_dir / "reports"
             reports.mkdir(exist_ok=True)
-            tasks = []
+            tasks: list[tuple[Hashable, Any]] = []
             for i in range(0, len(theirs), PAGES_PER_TASK):
                 chunk = theirs[i:i + PAGES_PER_TASK]
                 tasks.append((i, (str(reports), run, [
                     (p.sid, p.name, lines.get(p.sid) or json.dumps(p.sub, ensure_ascii=False)) for p in chunk])))
             handle = offload.start(tasks)
     paths["xlsx"] = write_xlsx(data, out_dir, rules)
-    render_plans(todo, rules, run)
+    render_plans(todo, rules, run, store)
     if handle is not None:
         by_sid = {p.sid: p for p in plans}
         for value in handle.results().values():
-            for sid, sha in value or []:
-                by_sid[sid].page = PublishedPage(out_dir / "reports" / by_sid[sid].name, sha)
-        render_plans(plans, rules, run)  # pages the other processes did not make
-    paths.update(write_pages(plans, data, out_dir, rules, previous, staged, index_view))
+            for sid, _sha in value or []:
+                plan = by_sid[sid]
+                plan.written = True
+                if store is not None:  # kept for the next run, like the pages made here
+                    store.put(plan.digest, (out_dir / "reports" / plan.name).read_bytes())
+        render_plans([p for p in plans if not p.written], rules, run, store)  # what the others did not make
+    paths.update(write_pages(plans, data, out_dir, rules, staged))
     write_assets(result.submissions, out_dir)
     return paths

@@ -1,4 +1,4 @@
-"""HTML reports: `index.html` for the batch and `reports/<id>.html` per submission.
+"""HTML report pages, `reports/<id>.html` per submission, and what every page shares.
 
 Pages are self-contained (CSS and the small index script inline, images as data: URIs) so they
 open from disk with no network; a Content-Security-Policy forbids every external load and every
@@ -7,28 +7,23 @@ autoescape; the few fragments built here (keyword marks, clause diffs) escape ea
 markupsafe before joining.
 
 A submission's page depends only on its results dict, the rules and this code (templates included):
-it carries no run time. So a re-run into the same OUT takes an unchanged page from the previous run
-(`PreviousReports`, a manifest of input and output hashes) instead of rendering it again.
+it carries no run time (`report.pages` decides which pages must be rendered). index.html is made
+by `report.index`; keyword marks and clause diffs by `report.markup`.
 """
 
 from __future__ import annotations
 
 import base64
-import difflib
 import functools
 import hashlib
-import json
 import re
-from collections import Counter
-from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from importlib import resources
-from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
 from ..config import Rules
 from ..decisions import ACTION_LABELS, counts
@@ -50,11 +45,10 @@ from .labels import (
     SEVERITIES,
     SEVERITY_LABELS,
     STATUS_LABELS,
-    STATUS_ORDER,
-    STATUSES,
     display_value,
 )
-from .reuse import pair_texts, shared_view
+from .markup import _coverage_group, _hits_by_section, _section_spans, highlight, pair_clauses
+from .reuse import pair_texts
 
 BEIJING = timezone(timedelta(hours=8), "北京时间")
 MAX_EXCERPT = 400
@@ -162,165 +156,6 @@ def _clip(text: Any, limit: int = MAX_EXCERPT) -> str | None:
         return None
     text = str(text)
     return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-# ---------------------------------------------------------------- keyword highlighting
-
-
-def _hit_list(value: Any) -> list[dict[str, Any]]:
-    """Hits of one coverage entry: a list of hit dicts, or a dict holding them under `hits`."""
-    if isinstance(value, dict):
-        value = value.get("hits", [])
-    return [h for h in value if isinstance(h, dict)] if isinstance(value, list) else []
-
-
-def _covered(value: Any) -> bool:
-    if isinstance(value, dict) and "covered" in value:
-        return bool(value["covered"])
-    if isinstance(value, dict):
-        return bool(value.get("hits"))
-    return bool(value)
-
-
-def coverage_flags(sub: dict[str, Any], group: str) -> dict[str, bool] | None:
-    """Name → covered, for one coverage group of a submission; None when the group was not computed."""
-    coverage = sub.get("coverage")
-    entries = coverage.get(group) if isinstance(coverage, dict) else None
-    return {str(k): _covered(v) for k, v in entries.items()} if isinstance(entries, dict) else None
-
-
-def _coverage_group(coverage: dict[str, Any], group: str, names: list[str], css_prefix: str) -> list[dict[str, Any]]:
-    """One legend/summary entry per name (rules order, then extras from coverage)."""
-    entries = coverage.get(group)
-    known = isinstance(entries, dict)
-    entries = entries if known else {}
-    names = list(names) + [n for n in entries if n not in names]
-    out = []
-    for i, name in enumerate(names):
-        value = entries.get(name)
-        hits = _hit_list(value)
-        terms = sorted({str(h.get("term")) for h in hits if h.get("term")})
-        out.append({
-            "name": name,
-            "css": f"{css_prefix}{i % 8}",
-            "known": known,
-            "covered": _covered(value) if known else None,
-            "count": len(hits),
-            "terms": terms,
-            "hits": hits,
-        })
-    return out
-
-
-def _concat(parts: list[Markup]) -> Markup:
-    """Join pieces that are each escaped already. (`Markup("").join` escapes every piece again: a
-    no-op for Markup that made up most of `highlight`'s time.)"""
-    return Markup("".join(parts))
-
-
-@functools.lru_cache(maxsize=1024)
-def _mark_open(css: str, title: str) -> Markup:
-    """A <mark> start tag. The same few (css, title) pairs, from the coverage names, recur on every page."""
-    return Markup(f'<mark class="{escape(css)}" title="{escape(title)}">')
-
-
-_MARK_CLOSE = Markup("</mark>")
-
-
-def highlight(text: str, spans: list[tuple[int, int, str, str]]) -> Markup:
-    """`text` with <mark> around non-overlapping spans (start, end, css, title); all text escaped.
-
-    Spans come from coverage offsets; one that does not fit the text is ignored, and where spans
-    overlap the longer (then earlier) wins, so marks never nest.
-    """
-    chosen: list[tuple[int, int, str, str]] = []
-    taken = bytearray(len(text))  # 1 where a chosen span covers the character
-    for start, end, css, title in sorted(spans, key=lambda s: (-(s[1] - s[0]), s[0])):
-        if not (0 <= start < end <= len(text)) or any(taken[start:end]):
-            continue
-        chosen.append((start, end, css, title))
-        taken[start:end] = b"\1" * (end - start)
-    out: list[Markup] = []
-    pos = 0
-    for start, end, css, title in sorted(chosen):
-        out += (escape(text[pos:start]), _mark_open(css, title), escape(text[start:end]), _MARK_CLOSE)
-        pos = end
-    out.append(escape(text[pos:]))
-    return _concat(out)
-
-
-def _hits_by_section(groups: list[tuple[str, list[dict[str, Any]]]]) -> dict[str, list[tuple[int, int, str, str, Any]]]:
-    """Coverage hits with integer offsets, by section: (start, end, css, title, term), in group order."""
-    out: dict[str, list[tuple[int, int, str, str, Any]]] = {}
-    for kind, entries in groups:
-        for e in entries:
-            title = f"{kind}：{e['name']}"
-            for h in e["hits"]:
-                key, start, end = h.get("section"), h.get("start"), h.get("end")
-                if isinstance(key, str) and isinstance(start, int) and isinstance(end, int):
-                    out.setdefault(key, []).append((start, end, e["css"], title, h.get("term")))
-    return out
-
-
-def _section_spans(text: str, hits: list[tuple[int, int, str, str, Any]]) -> list[tuple[int, int, str, str]]:
-    # Offsets that do not point at their term are left out: do not guess.
-    return [(start, end, css, title) for start, end, css, title, term in hits if not term or text[start:end] == term]
-
-
-# ---------------------------------------------------------------- letter clauses
-
-
-def diff_markup(official: str, actual: str) -> Markup:
-    """Character diff of a clause: text missing from the official wording in <del>, additions in <ins>."""
-    sm = difflib.SequenceMatcher(None, official, actual, autojunk=False)
-    out: list[Markup] = []
-    for op, a0, a1, b0, b1 in sm.get_opcodes():
-        if op == "equal":
-            out.append(escape(official[a0:a1]))
-            continue
-        if op in ("delete", "replace"):
-            out.append(Markup(f"<del>{escape(official[a0:a1])}</del>"))
-        if op in ("insert", "replace"):
-            out.append(Markup(f"<ins>{escape(actual[b0:b1])}</ins>"))
-    return _concat(out)
-
-
-def _ratio(a: str, b: str) -> float:
-    return difflib.SequenceMatcher(None, a, b, autojunk=False).ratio()
-
-
-def pair_clauses(official: list[str], actual: list[str]) -> list[dict[str, Any]]:
-    """Each official clause with the applicant's version (same position when counts agree, else best match)."""
-    rows: list[dict[str, Any]] = []
-    if len(actual) == len(official):
-        pairs = list(enumerate(range(len(actual))))
-        extra: list[int] = []
-    else:
-        used: set[int] = set()
-        pairs = []
-        for i, off in enumerate(official):
-            best = max((j for j in range(len(actual)) if j not in used), key=lambda j: _ratio(off, actual[j]), default=None)
-            if best is not None and _ratio(off, actual[best]) >= 0.5:
-                used.add(best)
-                pairs.append((i, best))
-            else:
-                pairs.append((i, None))
-        extra = [j for j in range(len(actual)) if j not in used]
-    for i, j in pairs:
-        off = official[i]
-        if j is None:
-            rows.append({"n": i + 1, "index": None, "status": "missing", "ratio": None,
-                         "markup": Markup(f"<del>{escape(off)}</del>")})
-            continue
-        act = actual[j]
-        same = act == off
-        rows.append({"n": i + 1, "index": j, "status": "same" if same else "changed",
-                     "ratio": f"{(1.0 if same else _ratio(off, act)) * 100:.0f}%",
-                     "markup": escape(off) if same else diff_markup(off, act)})
-    for j in extra:
-        rows.append({"n": None, "index": j, "status": "extra", "ratio": None,
-                     "markup": Markup(f"<ins>{escape(actual[j])}</ins>")})
-    return rows
 
 
 # ---------------------------------------------------------------- one submission
@@ -709,128 +544,6 @@ def _report_run_view(run: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-# ---------------------------------------------------------------- the batch index
-
-
-def _bucket(value: Any) -> str:
-    items = _list(value)
-    if not items:
-        return NOT_CHOSEN
-    return items[0] if len(items) == 1 else MULTIPLE
-
-
-def _bars(counter: Counter, order: list[str], total: int) -> list[dict[str, Any]]:
-    keys = [k for k in order if counter.get(k)] + sorted(k for k in counter if k not in order and counter[k])
-    top = max(counter.values(), default=0) or 1
-    return [{"label": k, "count": counter[k], "percent": 100.0 * counter[k] / top,
-             "share": f"{100.0 * counter[k] / total:.0f}%" if total else ""} for k in keys]
-
-
-def _names_line(sid: str, unit: str, scenario: str) -> str:
-    """Unit and scenario under the id, unless the id (usually `单位-场景`) already says them."""
-    key = re.sub(r"\W", "", sid)
-    parts = [p for p in (unit, scenario) if p and re.sub(r"\W", "", p) not in key]
-    return " · ".join(parts)
-
-
-def _rule_descriptions(rules: Rules) -> dict[str, str]:
-    """Rule id → its catalogue description, when the validator offers one."""
-    try:
-        from ..validate import catalogue
-
-        return {r["id"]: r.get("description") or "" for r in catalogue(rules)}
-    except Exception:  # noqa: BLE001 - descriptions are a nicety; the index renders without them
-        return {}
-
-
-def build_index_view(data: dict[str, Any], rules: Rules, names: dict[str, str]) -> dict[str, Any]:
-    subs = data.get("submissions") or []
-    total = len(subs)
-    status_counts = Counter(s.get("status") for s in subs)
-    tracks: Counter = Counter()
-    directions: Counter = Counter()
-    rule_subs: dict[str, set[str]] = {}
-    rule_count: Counter = Counter()
-    rule_sev: dict[str, str] = {}
-    rule_msgs: dict[str, Counter] = {}
-    rows = []
-    descriptions = _rule_descriptions(rules)
-    for s in subs:
-        sid = str(s.get("submission_id", ""))
-        fields = s.get("fields") or {}
-        tracks[_bucket(fields.get("track"))] += 1
-        directions[_bucket(fields.get("direction"))] += 1
-        standing = [f for f in s.get("findings") or [] if counts(f)]  # dismissed findings do not count
-        tally = Counter(f.get("severity") for f in standing)
-        rules_here = []
-        messages = []
-        for f in standing:
-            messages.append(str(f.get("message") or ""))
-            rule = f.get("rule") or "?"
-            rule_count[rule] += 1
-            rule_subs.setdefault(rule, set()).add(sid)
-            rule_sev.setdefault(rule, f.get("severity") or "info")
-            rule_msgs.setdefault(rule, Counter())[f.get("message") or ""] += 1
-            if rule not in rules_here:
-                rules_here.append(rule)
-        status = s.get("status") if s.get("status") in STATUS_LABELS else "fail"
-        track = _bucket(fields.get("track"))
-        unit = display_value(fields.get("lead_unit_name")) or ""
-        scenario = display_value(fields.get("scenario_name")) or ""
-        direction = display_value(fields.get("direction")) or ""
-        rows.append({
-            "id": sid,
-            "href": "reports/" + href_path(names[sid]),
-            "status": status,
-            "status_label": STATUS_LABELS[status],
-            "status_rank": STATUS_ORDER[status],
-            "track": track,
-            "direction": direction,
-            "direction_key": _bucket(fields.get("direction")),
-            "names": _names_line(sid, unit, scenario),
-            "errors": tally.get("error", 0),
-            "reviews": tally.get("review", 0),
-            "warnings": tally.get("warning", 0),
-            "infos": tally.get("info", 0),
-            "rules": [{"id": r, "name": rule_name(r)} for r in rules_here],
-            "rule_ids": " ".join(rules_here),
-            "search": " ".join([sid, unit, scenario, direction, track, *rules_here,
-                                *map(rule_name, rules_here), *messages]).casefold(),
-        })
-    top_rules = sorted(rule_count, key=lambda r: (-len(rule_subs[r]), -rule_count[r], r))[:12]
-    frequent = [{
-        "rule": r,
-        "name": rule_name(r),
-        "severity": rule_sev[r] if rule_sev[r] in SEVERITY_LABELS else "info",
-        "severity_label": SEVERITY_LABELS.get(rule_sev[r], rule_sev[r]),
-        "description": descriptions.get(r) or rule_msgs[r].most_common(1)[0][0],
-        "submissions": len(rule_subs[r]),
-        "count": rule_count[r],
-        "percent": 100.0 * len(rule_subs[r]) / len(rule_subs[top_rules[0]]),
-    } for r in top_rules]
-    track_order = list(rules.directions) + [MULTIPLE, NOT_CHOSEN]
-    dir_order = [d for ds in rules.directions.values() for d in ds] + [MULTIPLE, NOT_CHOSEN]
-    present_tracks = [t for t in track_order if tracks.get(t)] + sorted(t for t in tracks if t not in track_order)
-    return {
-        "total": total,
-        "status_cards": [{"status": st, "label": STATUS_LABELS[st], "count": status_counts.get(st, 0),
-                          "percent": 100.0 * status_counts.get(st, 0) / total if total else 0.0}
-                         for st in STATUSES],
-        "tracks": _bars(tracks, track_order, total),
-        "directions": _bars(directions, dir_order, total),
-        "frequent": frequent,
-        "rows": rows,
-        "track_options": present_tracks,
-        "direction_options": [d for d in dir_order if directions.get(d)] + sorted(d for d in directions if d not in dir_order),
-        "rule_options": [{"id": r, "name": rule_name(r)} for r in sorted(rule_subs, key=lambda r: (-len(rule_subs[r]), r))],
-        "has_infos": any(r["infos"] for r in rows),
-        "run": _run_view(data.get("run") or {}),
-        "decisions": (data.get("run") or {}).get("decisions"),
-        "shared": shared_view(data.get("run") or {}, rules,
-                              lambda sid: "reports/" + href_path(names.get(sid) or provisional_report_file(sid))),
-    }
-
-
 # ---------------------------------------------------------------- writing
 
 
@@ -843,223 +556,3 @@ def _report_page_args() -> dict[str, Any]:
 def render_report(sub: dict[str, Any], rules: Rules, run: dict[str, Any]) -> str:
     view = build_report_view(sub, rules, run)
     return _ENV.get_template("report.html").render(s=view, **_report_page_args())
-
-
-def render_index_view(view: dict[str, Any], run: dict[str, Any] | None = None) -> str:
-    """index.html from its view (`build_index_view`), showing `run` instead of the view's run if given."""
-    if run is not None:
-        view = {**view, "run": _run_view(run)}
-    script = _static("index.js")
-    return _ENV.get_template("index.html").render(
-        v=view, css=Markup(_static("report.css")), script=Markup(script), csp=_csp(script))
-
-
-@functools.cache
-def report_code() -> str:
-    """The pipeline's code fingerprint plus the templates and static files pages are made from."""
-    from ..cache import code_fingerprint
-
-    h = hashlib.sha256(code_fingerprint().encode())
-    root = resources.files("pipeline.report")
-    for folder in ("templates", "static"):
-        for entry in sorted((root / folder).iterdir(), key=lambda e: e.name):
-            if entry.is_file():
-                h.update(f"{folder}/{entry.name}\0".encode() + entry.read_bytes() + b"\0")
-    return h.hexdigest()
-
-
-def report_digest(sub: dict[str, Any], rules: Rules, run: dict[str, Any], name: str) -> str:
-    """A hash of everything a submission's page is rendered from."""
-    data = json.dumps([report_code(), rules.sha256, name, _report_run_view(run), sub],
-                      ensure_ascii=False, sort_keys=True, default=repr)
-    return hashlib.sha256(data.encode("utf-8")).hexdigest()
-
-
-@dataclass(frozen=True)
-class PublishedPage:
-    """A page already on disk whose sha256 is known: one the previous run published and nobody has
-    changed since (same size, mtime and inode as the manifest recorded, like git's index), which is
-    linked into the new reports folder rather than read and written again; or one an output process
-    wrote in place."""
-
-    path: Path
-    sha256: str
-
-
-# A page as the outputs hold it: rendered bytes, or a published page to take over unchanged.
-PageBody = bytes | PublishedPage
-
-
-def _stat_key(path: Path) -> list[int]:
-    st = path.stat()
-    return [st.st_size, st.st_mtime_ns, st.st_ino]
-
-
-class PreviousReports:
-    """The pages a previous run published into `folder`, and the manifest of what they were made from.
-
-    A page is taken over only when its input digest matches and the file still has the bytes the
-    manifest recorded: checked by size, mtime and inode where those are unchanged (the page is then
-    hard-linked), else by reading and hashing it; anything else (no manifest, another folder, an
-    edited file) is rendered anew.
-    """
-
-    def __init__(self, folder: Path, manifest: Path):
-        self.folder, self.manifest = folder, manifest
-        try:
-            data = json.loads(manifest.read_text("utf-8"))
-            ok = isinstance(data, dict) and data.get("folder") == str(folder) and isinstance(data.get("reports"), dict)
-            self.entries: dict[str, list[Any]] = data["reports"] if ok else {}
-        except (OSError, ValueError):
-            self.entries = {}
-        self.current: dict[str, list[Any]] = {}
-        self.reused = 0
-
-    def take(self, name: str, digest: str) -> PageBody | None:
-        entry = self.entries.get(name)
-        if not isinstance(entry, list) or len(entry) < 2 or entry[0] != digest:
-            return None
-        path = self.folder / name
-        try:
-            if len(entry) == 3 and entry[2] == _stat_key(path):
-                self.reused += 1
-                return PublishedPage(path, entry[1])
-            data = path.read_bytes()
-        except OSError:
-            return None
-        if hashlib.sha256(data).hexdigest() != entry[1]:
-            return None
-        self.reused += 1
-        return data
-
-    def record(self, name: str, digest: str, written: Path, page: PageBody) -> None:
-        """`page` was written to `written` (in its final folder, or in a staging folder published by
-        rename, which keeps size, mtime and inode)."""
-        sha = page.sha256 if isinstance(page, PublishedPage) else hashlib.sha256(page).hexdigest()
-        try:
-            self.current[name] = [digest, sha, _stat_key(written)]
-        except OSError:
-            self.current[name] = [digest, sha]
-
-    def save(self) -> None:
-        """Called once the new pages are in `folder`."""
-        from . import atomic_write_bytes
-
-        data = {"folder": str(self.folder), "reports": self.current}
-        try:
-            atomic_write_bytes(self.manifest, json.dumps(data, ensure_ascii=False, sort_keys=True).encode("utf-8"))
-        except OSError:
-            pass
-
-
-def page_ahead(sub: dict[str, Any], rules: Rules, run: dict[str, Any],
-               previous: PreviousReports | None = None) -> tuple[str, PageBody | None]:
-    """A submission's page made before the batch is complete, under the name it gets when no other id
-    collides with it: (digest, page). `write_html` uses it if the digest still holds at the end
-    (batch-level findings or a renamed page change it, and the page is then made again). A page the
-    previous run made from other inputs is left for the end (None): on a re-run the difference is
-    usually a batch-level finding, which makes the final digest match the previous page again."""
-    name = provisional_report_file(str(sub.get("submission_id", "")))
-    digest = report_digest(sub, rules, run, name)
-    if previous is not None:
-        page = previous.take(name, digest)
-        if page is not None or name in previous.entries:
-            return digest, page
-    return digest, render_report(sub, rules, run).encode("utf-8")
-
-
-@dataclass
-class PagePlan:
-    """One submission's page: where it goes, the digest of what it is made from (when needed), and
-    the page itself once it is known (taken over, made ahead, or rendered)."""
-
-    sid: str
-    name: str
-    sub: dict[str, Any]
-    digest: str = ""
-    page: PageBody | None = None
-
-
-def plan_pages(data: dict[str, Any], rules: Rules, previous: PreviousReports | None = None,
-               ahead: dict[str, tuple[str, PageBody]] | None = None,
-               digests: dict[str, str | None] | None = None) -> list[PagePlan]:
-    """Every submission's page, taken from `ahead` (pages made while files were read: submission id →
-    (digest, page)) or `previous` where the digest still holds; `page` is None where it must be
-    rendered. The digest is computed only where something is compared or recorded with it."""
-    subs = data.get("submissions") or []
-    names = report_files(subs)
-    run = data.get("run") or {}
-    plans = []
-    for s in subs:
-        sid = str(s.get("submission_id", ""))
-        plan = PagePlan(sid, names[sid], s)
-        made = (ahead or {}).get(sid)
-        if previous is not None or made is not None:
-            plan.digest = (digests or {}).get(sid) or report_digest(s, rules, run, plan.name)
-        if made is not None and made[0] == plan.digest:
-            plan.page = made[1]
-        elif previous is not None:
-            plan.page = previous.take(plan.name, plan.digest)
-        plans.append(plan)
-    return plans
-
-
-def render_plans(plans: list[PagePlan], rules: Rules, run: dict[str, Any]) -> None:
-    for plan in plans:
-        if plan.page is None:
-            plan.page = render_report(plan.sub, rules, run).encode("utf-8")
-
-
-def write_pages(plans: list[PagePlan], data: dict[str, Any], out_dir: Path, rules: Rules,
-                previous: PreviousReports | None = None, staged: bool = False,
-                index_view: dict[str, Any] | None = None) -> dict[str, Path]:
-    """Write reports/<page> for every (rendered) plan and index.html (from `index_view` when the
-    caller already made it). `staged`: `out_dir` is a private staging folder published as a whole,
-    so pages are written directly rather than each through a temp file and a rename, and a page
-    taken over from the previous run is hard-linked."""
-    from . import atomic_write_bytes
-
-    reports = out_dir / "reports"
-    reports.mkdir(parents=True, exist_ok=True)
-    for plan in plans:
-        assert plan.page is not None
-        dest = reports / plan.name
-        if isinstance(plan.page, PublishedPage) and plan.page.path != dest:
-            if not (staged and _link(plan.page.path, dest)):
-                try:
-                    body = plan.page.path.read_bytes()
-                except OSError:
-                    body = b""
-                if hashlib.sha256(body).hexdigest() != plan.page.sha256:  # gone or changed since it was checked
-                    body = render_report(plan.sub, rules, data.get("run") or {}).encode("utf-8")
-                plan.page = body
-        if isinstance(plan.page, bytes):
-            if staged:
-                dest.write_bytes(plan.page)
-            else:
-                atomic_write_bytes(dest, plan.page)
-        if previous is not None:
-            previous.record(plan.name, plan.digest, dest, plan.page)
-    index = out_dir / "index.html"
-    if index_view is None:
-        index_view = build_index_view(data, rules, {p.sid: p.name for p in plans})
-    atomic_write_bytes(index, render_index_view(index_view).encode("utf-8"))
-    return {"index": index, "reports": reports}
-
-
-def _link(src: Path, dest: Path) -> bool:
-    """Hard-link a published page into the staging folder (same file system: both are inside OUT)."""
-    try:
-        dest.unlink(missing_ok=True)
-        dest.hardlink_to(src)
-        return True
-    except OSError:  # no hard links here (some network or FAT file systems)
-        return False
-
-
-def write_html(data: dict[str, Any], out_dir: Path, rules: Rules, previous: PreviousReports | None = None,
-               ahead: dict[str, tuple[str, PageBody]] | None = None, staged: bool = False) -> dict[str, Path]:
-    """Write reports/<id>.html for each submission and index.html for the batch, all in this process."""
-    plans = plan_pages(data, rules, previous, ahead)
-    render_plans(plans, rules, data.get("run") or {})
-    return write_pages(plans, data, out_dir, rules, previous, staged)

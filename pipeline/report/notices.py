@@ -18,13 +18,20 @@ import os
 import re
 import shutil
 import tempfile
+import tomllib
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+from docx import Document
+from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.oxml.ns import qn
+from docx.shared import Cm, Pt
+
 from ..config import DEFAULT_RULES, Rules
 from ..decisions import counts
 from ..labels import field_label
+from .html import report_files
 from .labels import display_value
 
 FOLDER = "notices"
@@ -36,8 +43,6 @@ _DIFF = re.compile(r"\[[-+]")
 
 def notice_settings(rules: Rules) -> dict[str, Any]:
     """The rules file's [notice] table over the packaged one's (an older rules file may have none)."""
-    import tomllib
-
     base = tomllib.loads(DEFAULT_RULES.read_text("utf-8"))["notice"]
     own = rules.raw.get("notice") or {}
     merged = {**base, **own}
@@ -93,11 +98,6 @@ def _run_date(run: dict[str, Any]) -> date:
 
 def render_notice(sub: dict[str, Any], rules: Rules, run: dict[str, Any]) -> bytes:
     """One notice as DOCX bytes."""
-    from docx import Document
-    from docx.enum.text import WD_ALIGN_PARAGRAPH
-    from docx.oxml.ns import qn
-    from docx.shared import Pt
-
     settings = notice_settings(rules)
     fields = sub.get("fields") or {}
     unit = display_value(fields.get("lead_unit_name")) or "申报单位"
@@ -151,8 +151,6 @@ def render_notice(sub: dict[str, Any], rules: Rules, run: dict[str, Any]) -> byt
 
 
 def _table(doc: Any, rows: list[tuple[str, str, str]]) -> None:
-    from docx.shared import Cm
-
     table = doc.add_table(rows=1, cols=len(PROBLEM_HEADERS))
     table.style = "Table Grid"
     table.autofit = False
@@ -179,8 +177,6 @@ def _docx_safe(text: str) -> str:
 
 def notice_files(data: dict[str, Any]) -> dict[str, str]:
     """Submission id → notice file name: the report's sanitised, unique name with .docx."""
-    from .html import report_files
-
     names = report_files([s for s in data.get("submissions") or [] if isinstance(s, dict)])
     return {sid: name[: -len(".html")] + ".docx" for sid, name in names.items()}
 

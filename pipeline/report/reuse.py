@@ -12,6 +12,7 @@ from typing import Any
 
 from ..config import Rules
 from ..labels import section_labels
+from .markup import highlight  # the one escaping highlighter
 
 MAX_PASSAGE = 600  # characters of a template passage shown in the index
 MAX_USERS = 60  # submissions named under one passage
@@ -31,8 +32,6 @@ def pair_texts(finding: dict[str, Any], href_of) -> list[dict[str, Any]]:
     """Side-by-side texts of a NARRATIVE_REUSED finding: own and other's, shared runs marked.
 
     `href_of(submission_id)` gives the other report's relative URL."""
-    from .html import highlight  # the one escaping highlighter
-
     if finding.get("rule") != "NARRATIVE_REUSED":
         return []
     details = finding.get("details") if isinstance(finding.get("details"), dict) else {}

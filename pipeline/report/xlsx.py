@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import io
 import math
-import re
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -39,10 +38,12 @@ from xlsxwriter.format import Format
 from xlsxwriter.url import Url
 from xlsxwriter.workbook import Workbook
 
+from ..atomic import atomic_write_bytes
+from ..cells import safe_text
 from ..config import Rules
 from ..decisions import ACTION_HEADER, ACTION_LABELS, NOTE_HEADER, counts
 from ..labels import FIELD_LABELS, JOINT_UNIT_LABELS, field_label, section_labels
-from .html import BEIJING, coverage_flags, href_path, report_files
+from .html import BEIJING, MULTIPLE, NOT_CHOSEN, href_path, report_files
 from .labels import (
     FILE_KIND_LABELS,
     ORIGIN_LABELS,
@@ -53,14 +54,8 @@ from .labels import (
     display_value,
     scalar_field_keys,
 )
+from .markup import coverage_flags
 
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-NEUTRALISER = "'"
-# Characters XML 1.0 cannot carry (C0 controls but tab/newline/CR, lone surrogates, U+FFFE/U+FFFF).
-ILLEGAL_CHARACTERS_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
-# Anything safe_text changes inside a text: the illegal characters above plus CR (\x0d), \x0b and \x0c.
-NEEDS_CLEANING_RE = re.compile("[\x00-\x08\x0b-\x1f\ud800-\udfff\ufffe\uffff]")
-MAX_CELL_CHARS = 32767  # Excel's limit for one cell
 MAX_ROWS = 1_048_576  # Excel's rows per sheet, header included
 MAX_URLS = 65_530  # Excel's hyperlinks per sheet; later links are written as plain text
 MAX_URL_CHARS = 2079  # Excel's limit for a link target
@@ -86,29 +81,6 @@ CELL_STYLE = {  # status / severity key → fill and font; Excel's built-in good
     "info": {"bg_color": "#DDEBF7", "pattern": 1, "font_color": "#1F4E78", "bold": True},
 }
 CELL_STYLE.update(error=CELL_STYLE["fail"], warning=CELL_STYLE["warn"])
-
-
-def safe_text(value: str) -> str:
-    """Text that no spreadsheet will run: XML-illegal controls removed, formula starts neutralised.
-
-    Carriage returns become line feeds (after the formula check, so a leading one is still
-    neutralised): XlsxWriter stores CR as Excel's `_x000D_` escape, which openpyxl and so
-    pandas.read_excel return literally; a cell shows either as a line break.
-    """
-    # Most text needs nothing. isprintable() is False for every character NEEDS_CLEANING_RE matches
-    # (controls, surrogates, noncharacters) and scans faster; the regex decides for text with line breaks.
-    if len(value) <= MAX_CELL_CHARS and not value.startswith(FORMULA_PREFIXES) and (
-            value.isprintable() or not NEEDS_CLEANING_RE.search(value)):
-        return value
-    value = value.replace("\x0b", "\n").replace("\x0c", "\n")
-    value = ILLEGAL_CHARACTERS_RE.sub("", value)
-    if value.startswith(FORMULA_PREFIXES):
-        value = NEUTRALISER + value
-    if "\r" in value:
-        value = value.replace("\r\n", "\n").replace("\r", "\n")
-    if len(value) > MAX_CELL_CHARS:
-        value = value[: MAX_CELL_CHARS - 1] + "…"
-    return value
 
 
 def safe_cell(value: Any) -> Any:
@@ -364,8 +336,6 @@ UNREAD = "未识别（无需求征集表）"
 def _track_direction_rows(subs: list[dict[str, Any]], rules: Rules) -> list[dict[str, Any]]:
     """One row per track × direction of the call (and 未选择 / 多选 / 未识别 where they occur):
     how many submissions, and how many of each status."""
-    from .html import MULTIPLE, NOT_CHOSEN
-
     def bucket(value: Any) -> str:
         items = [v for v in (value if isinstance(value, list) else [value]) if isinstance(v, str) and v]
         return NOT_CHOSEN if not items else items[0] if len(items) == 1 else MULTIPLE
@@ -424,8 +394,6 @@ def _field_note(key: str) -> str:
 
 def write_xlsx(data: dict[str, Any], out_dir: Path, rules: Rules) -> Path:
     """Write OUT/consolidated.xlsx from the results dict."""
-    from . import atomic_write_bytes
-
     subs = [s for s in data.get("submissions") or [] if isinstance(s, dict)]
     names = report_files(subs)
     links = {sid: "reports/" + href_path(name) for sid, name in names.items()}
