@@ -18,7 +18,6 @@ date, and a phone photo (perspective, uneven light, a desk around the sheet).
 from __future__ import annotations
 
 import argparse
-import math
 import random
 import shutil
 import subprocess
