@@ -463,7 +463,10 @@ def run_batch(input_dir: Path, rules: Rules, options: RunOptions | None = None) 
     gx = _GXProcess(options.work_dir)
     validations: list[Future] = []
     pool: IsolatedPool | None = None
-    opts = ExtractOptions(limits=limits, ocr=options.ocr)
+    # Scanned pages' OCR is cached by page image in the run's cache, on this machine only.
+    page_cache = (os.path.abspath(cache.root), json.dumps(cache.context, sort_keys=True)) \
+        if cache is not None and options.executor == "local" else None
+    opts = ExtractOptions(limits=limits, ocr=options.ocr, page_cache=page_cache)
     try:
         with contextlib.ExitStack() as stack:  # on the way out: the early pool (if any), then the temp folder
             tmp = stack.enter_context(tempfile.TemporaryDirectory(prefix=f".run-{os.getpid()}-", dir=options.work_dir))

@@ -18,6 +18,7 @@ read an empty box as 口 and a ticked one as 区 or drop it.
 from __future__ import annotations
 
 import ctypes
+import hashlib
 import logging
 import math
 import os
@@ -520,6 +521,22 @@ def straighten(img: Image.Image) -> Straightened:
             angle += rest
             level, rule = _rotate(img, angle), rest
     return Straightened(level, turn, angle, rule is not None)
+
+
+def straightened_as(img: Image.Image, turn: int, skew: float, by_rules: bool) -> Straightened:
+    """What `straighten` made of this image, done again from its recorded turn and angle (no
+    detection): for a page whose reading comes from the OCR cache."""
+    if turn:
+        img = img.transpose(_TURN[turn])
+    return Straightened(_rotate(img, skew) if skew else img, turn, skew, by_rules)
+
+
+def page_key(img: Image.Image, checkbox_min_fill: float) -> str:
+    """The OCR cache's key for a rendered page: its pixels (mode, size, bytes) and the settings
+    its reading depends on beyond the code and rules (which key the cache's context)."""
+    h = hashlib.sha256(f"{img.mode}:{img.size}:{checkbox_min_fill}\0".encode())
+    h.update(img.tobytes())
+    return h.hexdigest()
 
 
 def _rotate(img: Image.Image, angle: float) -> Image.Image:
