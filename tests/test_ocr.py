@@ -198,6 +198,27 @@ def test_a_ticked_box_read_as_a_circled_digit():
     assert "".join(c.text for c in sorted(out, key=lambda c: c.bbox[0])).startswith("☑国家机关☐")
 
 
+def test_a_square_inside_a_glyph_is_no_box():
+    """The 日 of 指 is a closed square beside blank paper; the recogniser's box for 指 holds it
+    even where that box's centre lies left of it (seen on a scanned sample form, issue #18)."""
+    img = Image.new("RGB", (400, 120), (250, 250, 250))
+    d = ImageDraw.Draw(img)
+    font = _font(30)
+    chars, x = [], 40
+    for i, ch in enumerate("评价指标"):
+        d.text((x, 38), ch, font=font, fill=(20, 20, 20))
+        chars.append(ocr.OcrChar(ch, (x, 38, x + 30, 76), 0.9, 0))
+        x += 34
+    dark = np.asarray(img.convert("L")) < 140
+    squares = ocr.find_boxes(dark, (40, 38, 180, 76))
+    assert squares  # the 日 of 指
+    for sq in squares:  # the recogniser's box for 指 a little to the left of the glyph
+        chars[2] = ocr.OcrChar("指", (sq.bbox[0] - 17, 38, sq.bbox[2] + 1, 76), 0.9, 0)
+        sq.gap = 20.0  # blank before it, as on the scan
+        out = ocr.mark_checkboxes(chars, [sq], 0.06)
+        assert "".join(c.text for c in sorted(out, key=lambda c: c.bbox[0])) == "评价指标"
+
+
 def test_square_characters_inside_words_stay_text():
     """口 in 接口 (and 国 anywhere) has a closed outline too, but sits against the text before it."""
     img, chars = _option_row([False, False, False], word_box=True)

@@ -652,10 +652,12 @@ def mark_checkboxes(chars: list[OcrChar], squares: list[DrawnBox], min_fill: flo
         seen.append(b)
         side = b[3] - b[1]
         row = [i for i, c in enumerate(chars) if _overlap(c.bbox, b, 1) >= 0.5 * side]
-        # What the recogniser made of the box: characters centred on it. A neighbour whose box only
-        # reaches into the square (per-character boxes are loose) is the option's label, not the box.
-        hits = [i for i in row if _overlap(chars[i].bbox, b, 0) >= 0.4 * (b[2] - b[0])
-                and b[0] <= (chars[i].bbox[0] + chars[i].bbox[2]) / 2 <= b[2]]
+        # What the recogniser made of the box: characters centred on it, or holding it (a square
+        # inside a glyph, the 日 of 指). A neighbour whose box only reaches into the square
+        # (per-character boxes are loose) is the option's label, not the box.
+        hits = [i for i in row if _overlap(chars[i].bbox, b, 0) >= 0.8 * (b[2] - b[0])
+                or (_overlap(chars[i].bbox, b, 0) >= 0.4 * (b[2] - b[0])
+                    and b[0] <= (chars[i].bbox[0] + chars[i].bbox[2]) / 2 <= b[2])]
         if any(chars[i].text not in BOX_LIKE and chars[i].text not in _CANONICAL for i in hits):
             continue
         if not sq.stands_apart():
