@@ -14,6 +14,7 @@ by a hash of what it was made from.
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import sys
 import tempfile
@@ -90,7 +91,11 @@ def check_batch(input_dir: Path, rules: Rules, options: RunOptions | None = None
     try:
         with contextlib.ExitStack() as stack:  # on the way out: the executor, then the temp folder
             tmp = _run_folder(stack, options.work_dir)
-            executor = make_executor(options.executor, rules, ExtractOptions(limits=options.limits, ocr=options.ocr),
+            # Scanned pages' OCR is cached by page image in the run's cache, on this machine only.
+            page_cache = ((os.path.abspath(cache.root), json.dumps(cache.context, sort_keys=True))
+                          if cache is not None and options.executor == "local" else None)
+            opts = ExtractOptions(limits=options.limits, ocr=options.ocr, page_cache=page_cache)
+            executor = make_executor(options.executor, rules, opts,
                                      workers, tmp / "workers", options.scheduler)
             stack.callback(executor.close)
             cold = cache is None or not cache.dir.exists()

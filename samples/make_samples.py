@@ -3,6 +3,7 @@
     python samples/make_samples.py                       # templates, batch/ and expected.json
     python samples/make_samples.py --expected-only PATH  # only expected.json (no LibreOffice)
     python samples/make_layout_samples.py                # only the paragraph-layout submissions
+    python samples/make_scan_samples.py                  # only the scanned submissions
 
 The data (units, codes, people, narratives, planted defects) is deterministic; the binary files
 may differ between runs (timestamps, zip and PDF internals), expected.json does not.
@@ -43,12 +44,14 @@ def main(argv: list[str] | None = None) -> int:
         return 0
 
     import make_layout_samples as layouts  # paragraph-layout forms, made with tests/invariance
+    import make_scan_samples as scans  # printed, stamped and scanned submissions
     from gen.batch import BatchWriter  # needs LibreOffice and poppler; not for --expected-only
 
     writer = BatchWriter(args.out / "batch", catalogue.SEED)
     writer.templates(args.out / "templates")
-    writer.write([s for s in subs if not layouts.is_layout(s)])
+    writer.write([s for s in subs if not (layouts.is_layout(s) or scans.is_scan(s))])
     layouts.write(subs, args.out / "batch")
+    scans.write(subs, args.out / "batch")
     (args.out / "expected.json").write_text(text, encoding="utf-8")
     print(f"{len(subs)} submissions written to {args.out / 'batch'}")
     return 0

@@ -24,6 +24,13 @@ LETTER_KEYS = (
 )
 NOT_EXTRACTED = ("section_lengths",)  # computed by the validator
 CHECKBOX_KEYS = ("direction", "track", "unit_nature", "unit_nature_other")
+# The scanned samples (samples/make_scan_samples.py): both files are scans, compared with OCR's
+# tolerance in tests/test_scan_samples.py rather than exactly.
+SCAN_NAMES = ("附件1-需求征集表（扫描件）.pdf", "附件2-建设承诺书（盖章扫描件）.pdf")
+
+
+def scanned_sample(entry: dict) -> bool:
+    return {f["path"] for f in entry["files"]} == set(SCAN_NAMES)
 
 
 def expected_keys(kind: str, expected_fields: dict) -> list[str]:

@@ -170,6 +170,55 @@ def test_drawn_boxes_judged_by_ink(ticked):
     assert text == f"{marks[0]}国家机关{marks[1]}事业单位{marks[2]}国有企业"
 
 
+def test_a_dropped_box_joins_its_options_line():
+    """Seen on the scanned samples (issue #18): the recogniser dropped a ticked box, the next
+    character's loose box reaches into the square, and a label cell centred on two option lines
+    stands level with it. The box is still read, on the line of the option it stands before."""
+    img, chars = _option_row([False, False, True])
+    dark = np.asarray(img.convert("L")) < 140
+    squares = ocr.find_boxes(dark, (40, 38, 1300, 76))
+    box = max((s for s in squares if s.stands_apart()), key=lambda s: s.bbox[0]).bbox  # the ticked one
+    chars = [c for c in chars if not (c.text == "口" and c.bbox[0] >= box[0] - 4)]
+    first = next(i for i, c in enumerate(chars) if c.bbox[0] > box[0])
+    b = chars[first].bbox
+    chars[first] = ocr.OcrChar(chars[first].text, (box[0] + 0.45 * (box[2] - box[0]), b[1], b[2], b[3]), 0.9, 2)
+    chars.append(ocr.OcrChar("质", (0, 20, 30, 110), 0.9, 7))  # a label cell spanning two lines
+    out = ocr.mark_checkboxes(chars, squares, 0.06)
+    (tick,) = [c for c in out if c.text == "☑"]
+    assert (tick.bbox[1], tick.bbox[3]) == (38, 76)
+    text = "".join(c.text for c in sorted(out, key=lambda c: c.bbox[0]) if c.bbox[1] == 38)
+    assert text.endswith("☐事业单位☑国有企业")
+
+
+def test_a_ticked_box_read_as_a_circled_digit():
+    img, chars = _option_row([True, False, False])
+    chars[0] = ocr.OcrChar("①", chars[0].bbox, 0.8, 0)
+    dark = np.asarray(img.convert("L")) < 140
+    out = ocr.mark_checkboxes(chars, ocr.find_boxes(dark, (40, 38, 1300, 76)), 0.06)
+    assert "".join(c.text for c in sorted(out, key=lambda c: c.bbox[0])).startswith("☑国家机关☐")
+
+
+def test_a_square_inside_a_glyph_is_no_box():
+    """The 日 of 指 is a closed square beside blank paper; the recogniser's box for 指 holds it
+    even where that box's centre lies left of it (seen on a scanned sample form, issue #18)."""
+    img = Image.new("RGB", (400, 120), (250, 250, 250))
+    d = ImageDraw.Draw(img)
+    font = _font(30)
+    chars, x = [], 40
+    for i, ch in enumerate("评价指标"):
+        d.text((x, 38), ch, font=font, fill=(20, 20, 20))
+        chars.append(ocr.OcrChar(ch, (x, 38, x + 30, 76), 0.9, 0))
+        x += 34
+    dark = np.asarray(img.convert("L")) < 140
+    squares = ocr.find_boxes(dark, (40, 38, 180, 76))
+    assert squares  # the 日 of 指
+    for sq in squares:  # the recogniser's box for 指 a little to the left of the glyph
+        chars[2] = ocr.OcrChar("指", (sq.bbox[0] - 17, 38, sq.bbox[2] + 1, 76), 0.9, 0)
+        sq.gap = 20.0  # blank before it, as on the scan
+        out = ocr.mark_checkboxes(chars, [sq], 0.06)
+        assert "".join(c.text for c in sorted(out, key=lambda c: c.bbox[0])) == "评价指标"
+
+
 def test_square_characters_inside_words_stay_text():
     """口 in 接口 (and 国 anywhere) has a closed outline too, but sits against the text before it."""
     img, chars = _option_row([False, False, False], word_box=True)
@@ -188,6 +237,15 @@ def test_square_characters_inside_words_stay_text():
         ("2023年12月一2024年1月", "2023年12月—2024年1月"),
         ("十一月一日", "十一月一日"),
         ('say "hi"', 'say "hi"'),
+        # Seen on the scanned samples (issue #18): dashes read as 一, 孪 as 李, a colon read twice.
+        ("资源“采集一建模一确权一应用”的全链条", "资源“采集—建模—确权—应用”的全链条"),
+        ('构建"课前预习一课中沉浸一课后巩固"的全流程', "构建“课前预习—课中沉浸—课后巩固”的全流程"),
+        ("打造“一江一河”世界级滨水区", "打造“一江一河”世界级滨水区"),
+        ("推进“统一标准一体化”", "推进“统一标准一体化”"),
+        ("在李生装置上演练", "在孪生装置上演练"),
+        ("李生先生", "李生先生"),
+        ("（截至2025年2月）：：完成项目验收", "（截至2025年2月）：完成项目验收"),
+        ("（截至2025年2月）·：完成", "（截至2025年2月）：完成"),
     ],
 )
 def test_recogniser_slips(raw, fixed):

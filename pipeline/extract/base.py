@@ -30,6 +30,9 @@ class ExtractOptions:
     soffice: str | None = None  # path to LibreOffice; None: look on PATH
     seal: tuple[float, int] | None = None  # rules [seal] (min_red_ratio, min_size_px); set by extract_file
     seal_labels: tuple[str, ...] = ()  # rules [seal] near_labels (盖章, 公章…); set by extract_file
+    # The run's result cache (root, context as JSON) for scanned pages' OCR, keyed by the page image's
+    # hash (`ResultCache.get_value("ocr-page", …)`); None: every page is read.
+    page_cache: tuple[str, str] | None = None
 
 
 # A backend: (file to read, name shown to reviewers, options) → its Layout; raises ExtractionError.

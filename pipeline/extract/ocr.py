@@ -18,6 +18,7 @@ read an empty box as 口 and a ticked one as 区 or drop it.
 from __future__ import annotations
 
 import ctypes
+import hashlib
 import logging
 import math
 import os
@@ -40,7 +41,8 @@ UNSURE_SHARE = 0.5
 # What a recogniser may read in place of a drawn box; the image decides checked or not. Real
 # characters among them (口 区 回 日) only count where the image shows a closed square apart
 # from the text before it.
-BOX_LIKE = frozenset("口□☐☑☒■▢◻囗回区R£α0O○◯")
+# What the recogniser makes of a drawn box (a ticked one is often read as a circled digit or a tick).
+BOX_LIKE = frozenset("口□☐☑☒■▢◻囗回区R£α0O○◯①②③④⑤⑥⑦⑧⑨⑩√✓✔")
 _CANONICAL = frozenset((CHECKED, UNCHECKED, UNSURE))
 # Pixels darker than this (0-255, red channel) are ink.
 _INK = 140
@@ -56,8 +58,24 @@ TEXT_FIXES = (
     (re.compile(r"三证合码"), "三证合一码"),
     # A dash between two dates read as the numeral 一 (2023年12月—2024年1月).
     (re.compile(r"(?<=[月日])[一-](?=\d{4}\s*年)"), "—"),
+    # 孪 read as 李 before the words 孪生 goes with (在孪生装置上, 孪生模型 …).
+    (re.compile(r"李生(?=装置|体|模型|平台|系统|技术|工厂|产线|底座|场景|空间|城市|园区|数据)"), "孪生"),
+    # A colon read twice, or a speck before it read as a middle dot (阶段（…）：：完成 / ）·：完成).
+    (re.compile(r"：(?:\s*：)+"), "："),
+    (re.compile(r"(?<=[）)])·(?=：)"), ""),
 )
+# Dashes joining short steps inside quotes, read as the numeral 一: “采集一建模一确权一应用”.
+_DASH_CHAIN = re.compile(r"“([\u4e00-\u9fff]{2,5}(?:一[\u4e00-\u9fff]{2,5}){2,})”")
 _CJK = re.compile(r"[\u3400-\u9fff]")
+
+
+def _dashes(m: re.Match) -> str:
+    """“采集一建模一确权” → “采集—建模—确权” when every step is 2-5 characters and none starts
+    or ends with 一 (so “统一标准一体化” and “一江一河” are left alone)."""
+    steps = m[1].split("一")
+    if len(steps) < 3 or any(not 2 <= len(s) <= 5 for s in steps):
+        return m[0]
+    return "“" + "—".join(steps) + "”"
 
 
 def fix_text(text: str) -> str:
@@ -76,6 +94,8 @@ def fix_text(text: str) -> str:
                 depth = depth - 1 if depth > 0 else depth + 1
             out.append(ch)
         text = "".join(out)
+    if "一" in text:
+        text = _DASH_CHAIN.sub(_dashes, text)
     return text
 
 
@@ -503,6 +523,22 @@ def straighten(img: Image.Image) -> Straightened:
     return Straightened(level, turn, angle, rule is not None)
 
 
+def straightened_as(img: Image.Image, turn: int, skew: float, by_rules: bool) -> Straightened:
+    """What `straighten` made of this image, done again from its recorded turn and angle (no
+    detection): for a page whose reading comes from the OCR cache."""
+    if turn:
+        img = img.transpose(_TURN[turn])
+    return Straightened(_rotate(img, skew) if skew else img, turn, skew, by_rules)
+
+
+def page_key(img: Image.Image, checkbox_min_fill: float) -> str:
+    """The OCR cache's key for a rendered page: its pixels (mode, size, bytes) and the settings
+    its reading depends on beyond the code and rules (which key the cache's context)."""
+    h = hashlib.sha256(f"{img.mode}:{img.size}:{checkbox_min_fill}\0".encode())
+    h.update(img.tobytes())
+    return h.hexdigest()
+
+
 def _rotate(img: Image.Image, angle: float) -> Image.Image:
     return img.convert("RGB").rotate(angle, resample=Image.Resampling.BICUBIC, fillcolor=(255, 255, 255))
 
@@ -594,6 +630,13 @@ def _overlap(a: tuple[float, ...], b: tuple[float, ...], axis: int) -> float:
     return max(0.0, min(a[axis + 2], b[axis + 2]) - max(a[axis], b[axis]))
 
 
+def _gap_after(box: tuple[float, ...], char: tuple[float, ...]) -> float:
+    """How far `char` is from `box`, text after the box first (an option's label follows its box)."""
+    if char[0] >= box[0]:
+        return char[0] - box[2]
+    return 4 * (box[0] - char[2]) + 1000.0
+
+
 def mark_checkboxes(chars: list[OcrChar], squares: list[DrawnBox], min_fill: float) -> list[OcrChar]:
     """Characters with each drawn box read as ☑/☐: what the recogniser made of it is replaced,
     or the box is added where it dropped it. A square counts only where it stands apart from
@@ -609,7 +652,12 @@ def mark_checkboxes(chars: list[OcrChar], squares: list[DrawnBox], min_fill: flo
         seen.append(b)
         side = b[3] - b[1]
         row = [i for i, c in enumerate(chars) if _overlap(c.bbox, b, 1) >= 0.5 * side]
-        hits = [i for i in row if _overlap(chars[i].bbox, b, 0) >= 0.4 * (b[2] - b[0])]
+        # What the recogniser made of the box: characters centred on it, or holding it (a square
+        # inside a glyph, the 日 of 指). A neighbour whose box only reaches into the square
+        # (per-character boxes are loose) is the option's label, not the box.
+        hits = [i for i in row if _overlap(chars[i].bbox, b, 0) >= 0.8 * (b[2] - b[0])
+                or (_overlap(chars[i].bbox, b, 0) >= 0.4 * (b[2] - b[0])
+                    and b[0] <= (chars[i].bbox[0] + chars[i].bbox[2]) / 2 <= b[2])]
         if any(chars[i].text not in BOX_LIKE and chars[i].text not in _CANONICAL for i in hits):
             continue
         if not sq.stands_apart():
@@ -621,8 +669,12 @@ def mark_checkboxes(chars: list[OcrChar], squares: list[DrawnBox], min_fill: flo
             for i in sorted(hits[1:], reverse=True):
                 del chars[i]
         else:
-            y0 = min((chars[i].bbox[1] for i in row), default=b[1])
-            y1 = max((chars[i].bbox[3] for i in row), default=b[3])
+            # The dropped box takes the line of the text beside it (the option it stands before,
+            # else the one it ends), not the span of everything level with it: a label cell
+            # centred on two option lines would stretch it over both, and the box would land in
+            # neither line.
+            near = min(row, key=lambda i: _gap_after(b, chars[i].bbox), default=None)
+            y0, y1 = (chars[near].bbox[1], chars[near].bbox[3]) if near is not None else (b[1], b[3])
             chars.append(OcrChar(glyph, (float(b[0]), y0, float(b[2]), y1)))
     return chars
 

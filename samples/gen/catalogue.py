@@ -1539,6 +1539,336 @@ def s25() -> Submission:
     )
 
 
+# --- scanned submissions (issue #18): both attachments printed, stamped and scanned ---------------
+# The generator writes their DOCX as for any other sample; samples/make_scan_samples.py converts
+# them with LibreOffice, renders the pages with pdftoppm and degrades them (dpi, grey or colour,
+# JPEG, skew, a page turned, a red seal over the unit name and the date, a phone photo). How each
+# file is degraded is in make_scan_samples.py (SCANS), keyed by the file's producer.
+SCAN_FORM = "附件1-需求征集表（扫描件）.pdf"
+SCAN_LETTER = "附件2-建设承诺书（盖章扫描件）.pdf"
+
+
+def _scan_submission(
+    key: str,
+    *,
+    unit: str,
+    scenario: str,
+    code: Callable[[Builder], str],
+    direction: str,
+    address: str,
+    nature: str,
+    domain: str,
+    titles: tuple[str, str],
+    profile: Profile,
+    short: str,
+    district: str,
+    date: tuple[str, str],
+    legal_rep: str,
+    seal: str | None,
+    description: str,
+    rules_: list[str],
+) -> Submission:
+    b = Builder(key)
+    form = b.form(
+        lead_unit_name=unit,
+        lead_unit_code=code(b),
+        scenario_name=scenario,
+        directions=[direction],
+        address=address,
+        leader=b.people.person(titles[0], domain, fax=True),
+        contact=b.people.person(titles[1], domain),
+        unit_natures=[nature],
+        sections=b.sections(unit, profile, NarrativeSpec(), short=short, district=district),
+        direction_encoding="glyph",
+        nature_encoding="glyph",
+    )
+    letter = _letter(form, date[0], date[1], seal, legal_rep=legal_rep)
+    return Submission(
+        id=f"{unit}-{scenario}",
+        description=description,
+        container="folder",
+        files=_files(
+            (SCAN_FORM, "form", "pdf", f"scan_form_{key}"), (SCAN_LETTER, "letter", "pdf", f"scan_letter_{key}")
+        ),
+        form=form,
+        letter=letter,
+        rules=rules_,
+        profile=profile,
+    )
+
+
+def s26() -> Submission:
+    return _scan_submission(
+        "s26",
+        unit="上海临港重装智造有限公司",
+        scenario="海上风电装备总装工厂元宇宙",
+        code=lambda b: b.enterprise_code("310115"),
+        direction="元宇宙+工厂",
+        address="上海市浦东新区临港新片区层林路188号",
+        nature="国有企业",
+        domain="lg-heavy.com",
+        titles=("总经理", "智能制造部部长"),
+        profile=Profile(
+            highlights=[
+                "建设海上风电机组总装工厂三维数字孪生体，覆盖机舱装配、叶片存放和整机测试三大区域。",
+                "建设大部件吊装虚拟预演系统，在数字空间中预演吊装路径并校核碰撞风险。",
+                "建设质量追溯元宇宙看板，汇聚关键工序的扭矩、焊缝和探伤数据。",
+            ],
+            track="工业",
+            obj="海上风电装备总装工厂",
+            site="浦东新区临港新片区",
+            users="工厂管理人员、装配技师和质量工程师约1200人",
+            pain="大部件吊装风险高、装配质量数据分散、工厂产能调度依赖经验",
+            metric="整机装配周期缩短15%，一次交检合格率提升至99%",
+            partners=["上海海衡工业软件有限公司", "上海临港智能制造研究院"],
+            total=3260,
+            months=18,
+            founded=2012,
+            staff=860,
+            rnd_staff=140,
+            patents=57,
+            copyrights=21,
+        ),
+        short="公司",
+        district="浦东新区",
+        date=("2023年11月6日", "2023-11-06"),
+        legal_rep="顾海峰",
+        seal="scan",
+        description=(
+            "Clean industrial submission, both attachments scanned: the form at 200 dpi in grey, JPEG quality 50, "
+            "each page skewed up to ±3°; the letter at 200 dpi in colour with the red seal stamped over the unit "
+            "name and the date."
+        ),
+        rules_=[],
+    )
+
+
+def s27() -> Submission:
+    return _scan_submission(
+        "s27",
+        unit="上海豫园文韵数字传媒有限公司",
+        scenario="海派戏曲数字文化沉浸展演",
+        code=lambda b: b.enterprise_code("310101"),
+        direction="元宇宙+数字文化",
+        address="上海市黄浦区福佑路168号",
+        nature="民营企业",
+        domain="yuyuan-wenyun.com",
+        titles=("董事长", "数字内容中心主任"),
+        profile=Profile(
+            highlights=[
+                "建设海派戏曲数字资源库，对京剧、越剧和沪剧经典剧目进行动作捕捉和高清采集。",
+                "打造戏曲虚拟剧场，观众可通过头显进入舞台视角欣赏名家唱段。",
+                "开发戏曲数字人讲解员，为青少年观众讲解行当、唱腔和脸谱知识。",
+            ],
+            track="文旅",
+            obj="海派戏曲文化展演空间",
+            site="黄浦区豫园地区",
+            users="市民游客、戏曲爱好者和中小学生",
+            pain="传统戏曲受众老化、经典剧目影像资料保存分散、线下演出场次有限",
+            metric="年线上观演人次突破80万",
+            partners=["上海梨园影像档案馆", "上海声临数字科技有限公司"],
+            total=1260,
+            months=15,
+            founded=2018,
+            staff=96,
+            rnd_staff=41,
+            patents=4,
+            copyrights=67,
+        ),
+        short="公司",
+        district="黄浦区",
+        date=("2023年11月10日", "2023-11-10"),
+        legal_rep="陈韵之",
+        seal="scan",
+        description=(
+            "Clean culture submission, both attachments scanned at 300 dpi: the form in grey with its second page "
+            "turned 90° (sideways) and its fourth upside down (180°), JPEG quality 50; the letter in colour, "
+            "sealed over the unit name and the date."
+        ),
+        rules_=[],
+    )
+
+
+def s28() -> Submission:
+    return _scan_submission(
+        "s28",
+        unit="上海长宁康联互联网医院有限公司",
+        scenario="慢病患者元宇宙远程复诊中心",
+        code=lambda b: b.enterprise_code("310105"),
+        direction="元宇宙+远程医疗",
+        address="上海市长宁区仙霞路350号",
+        nature="民营企业",
+        domain="kanglian-health.com",
+        titles=("院长", "信息中心主任"),
+        profile=Profile(
+            highlights=[
+                "建设三维虚拟诊室，患者在家中通过头显或手机与医生面对面复诊。",
+                "接入可穿戴设备的血压、血糖和心电数据，在复诊时同步呈现趋势曲线。",
+                "建设慢病随访数字人助手，按医嘱提醒患者用药、复查和康复锻炼。",
+            ],
+            track="医疗",
+            obj="慢病远程复诊服务",
+            site="长宁区",
+            users="高血压、糖尿病等慢病患者约3万人",
+            pain="慢病患者往返医院复诊负担重、居家监测数据难以进入诊疗过程",
+            metric="慢病患者规律复诊率提升至85%",
+            partners=["上海心桥医疗器械有限公司", "上海仙霞社区卫生服务中心"],
+            total=980,
+            months=12,
+            unit_kind="hospital",
+            founded=2019,
+            staff=230,
+            rnd_staff=45,
+            patents=9,
+        ),
+        short="医院",
+        district="长宁区",
+        date=("2023年11月8日", "2023-11-08"),
+        legal_rep="王立群",
+        seal="scan",
+        description=(
+            "Clean medical submission: the form scanned at 150 dpi in colour, JPEG quality 50, skewed; the "
+            "sealed letter is a phone photo (perspective, uneven light) put into a PDF."
+        ),
+        rules_=[],
+    )
+
+
+def s29() -> Submission:
+    return _scan_submission(
+        "s29",
+        unit="上海明德智学教育科技有限公司",
+        scenario="高中物理虚拟实验元宇宙课堂",
+        code=lambda b: b.enterprise_code("310110"),
+        direction="元宇宙+虚拟智慧课堂",
+        address="上海市杨浦区国定东路200号",
+        nature="民营企业",
+        domain="mingde-edu.com",
+        titles=("总经理", "产品总监"),
+        profile=Profile(
+            highlights=[
+                "建设高中物理虚拟实验室，覆盖力学、电磁学和光学共48个分组实验。",
+                "建设师生同屏的虚拟课堂，教师可在三维场景中演示实验并实时查看各组操作。",
+                "建设实验过程评价系统，自动记录学生的操作步骤和数据处理过程。",
+            ],
+            track="教育",
+            obj="高中物理实验教学",
+            site="杨浦区",
+            users="合作高中的物理教师和学生约6000人",
+            pain="实验器材不足、危险实验无法开展、实验过程难以评价",
+            metric="学生分组实验开出率达到100%",
+            partners=["上海杨浦实验中学", "上海知源仿真软件有限公司"],
+            total=860,
+            months=12,
+            founded=2017,
+            staff=120,
+            rnd_staff=72,
+            patents=7,
+            copyrights=58,
+        ),
+        short="公司",
+        district="杨浦区",
+        date=("2023年11月14日", "2023-11-14"),
+        legal_rep="许明德",
+        seal=None,
+        description=(
+            "Education submission, both attachments scanned: the form at 200 dpi in colour, skewed −2.5° and +1.5°; "
+            "the letter at 150 dpi in grey, JPEG quality 50, signed but without a seal (SEAL_MISSING)."
+        ),
+        rules_=["SEAL_MISSING"],
+    )
+
+
+def s30() -> Submission:
+    return _scan_submission(
+        "s30",
+        unit="上海金山石化智控科技有限公司",
+        scenario="精细化工装置产线数字孪生",
+        code=lambda b: b.enterprise_code("310116"),
+        direction="元宇宙+产线",
+        address="上海市金山区卫零路485号",
+        nature="国有企业",
+        domain="jsshzk.com",
+        titles=("总经理", "数字化办公室主任"),
+        profile=Profile(
+            highlights=[
+                "建设精细化工装置的高精度数字孪生模型，接入DCS实时工艺数据。",
+                "建设操作员虚拟培训系统，在孪生装置上演练开停车和应急处置。",
+                "建设设备预测性维护平台，对机泵和换热器的振动与温度进行趋势预警。",
+            ],
+            track="工业",
+            obj="精细化工生产装置",
+            site="金山区",
+            users="装置操作员、工艺工程师和设备管理人员约600人",
+            pain="装置运行数据利用率低、开停车操作风险高、设备故障发现滞后",
+            metric="非计划停车次数降低30%",
+            partners=["上海化智工业软件有限公司", "上海金山化工安全技术研究所"],
+            total=2150,
+            months=18,
+            founded=2011,
+            staff=420,
+            rnd_staff=88,
+            patents=33,
+            copyrights=19,
+        ),
+        short="公司",
+        district="金山区",
+        date=("2023年10月8日", "2023-10-08"),
+        legal_rep="沈国栋",
+        seal="scan",
+        description=(
+            "Industrial submission, both attachments scanned at 200 dpi: the form in grey, JPEG quality 50, skewed; "
+            "the letter in colour, sealed, dated 2023年10月8日, before the call opened (LETTER_DATE_OUT_OF_WINDOW)."
+        ),
+        rules_=["LETTER_DATE_OUT_OF_WINDOW"],
+    )
+
+
+def s31() -> Submission:
+    return _scan_submission(
+        "s31",
+        unit="上海静安声光演艺有限公司",
+        scenario="苏河湾虚拟演艺沉浸剧场",
+        code=lambda b: b.enterprise_code("310106"),
+        direction="元宇宙+在线演艺",
+        address="上海市静安区北苏州路520号",
+        nature="民营企业",
+        domain="jingan-shengguang.com",
+        titles=("总经理", "演艺运营部经理"),
+        profile=Profile(
+            highlights=[
+                "建设苏河湾沉浸式剧场的虚实融合舞台，以激光投影和空间音频再现老上海码头场景。",
+                "开发线上虚拟演出厅，观众以虚拟形象入场并与演员实时互动。",
+                "建设演艺内容数字资产库，对原创剧目的舞美、服装和动作进行数字化留存。",
+            ],
+            track="文旅",
+            obj="沉浸式演艺剧场",
+            site="静安区苏河湾",
+            users="剧场观众、线上观演用户和演艺创作团队",
+            pain="线下剧场座位有限、演出内容难以复用、观众互动形式单一",
+            metric="年演出场次增加120场，线上观演收入占比达到30%",
+            partners=["上海苏河文化发展有限公司", "上海幻声音频技术有限公司"],
+            total=1530,
+            months=15,
+            founded=2015,
+            staff=150,
+            rnd_staff=38,
+            patents=5,
+            copyrights=44,
+        ),
+        short="公司",
+        district="静安区",
+        date=("2023年11月3日", "2023-11-03"),
+        legal_rep="林晓声",
+        seal="scan",
+        description=(
+            "Clean culture submission, both attachments scanned at 150 dpi: the form in grey, JPEG quality 50, "
+            "skewed; the letter in colour, sealed over the unit name and the date."
+        ),
+        rules_=[],
+    )
+
+
 BUILDERS: list[Callable[[], Submission]] = [
     s01,
     s02,
@@ -1565,6 +1895,12 @@ BUILDERS: list[Callable[[], Submission]] = [
     s23,
     s24,
     s25,
+    s26,
+    s27,
+    s28,
+    s29,
+    s30,
+    s31,
 ]
 
 

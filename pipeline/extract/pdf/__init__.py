@@ -15,6 +15,7 @@ and the seals on images embedded in text pages are found by `seal.py`.
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 from pathlib import Path
@@ -24,6 +25,7 @@ from pdfminer.pdfdocument import PDFEncryptionError, PDFPasswordIncorrect
 from pdfminer.pdftypes import resolve1
 from pdfplumber.utils.exceptions import PdfminerException
 
+from ...cache import ResultCache
 from ...config import load_rules
 from ...explain import explain
 from ...model import FileProblem, ImageInfo, Layout, Note, Provenance
@@ -32,7 +34,15 @@ from .. import ocr as ocr_mod
 from ..base import ExtractionError, ExtractOptions
 from ..seal import crop_png_b64, find_seals, image_info, to_rgb
 from .flow import build_flow, layout_blocks
-from .lines import IMAGE_DPI, MAX_IMAGE_PIXELS, OCR_DPI, PageData, body_edges
+from .lines import (
+    IMAGE_DPI,
+    MAX_IMAGE_PIXELS,
+    OCR_CHECKBOX_MIN_FILL,
+    OCR_DPI,
+    OCR_PAGE_KIND,
+    PageData,
+    body_edges,
+)
 from .page import read_page, strip_running_lines
 from .render import Renderer, near_label, page_lines, read_scanned_page
 
@@ -149,7 +159,8 @@ def read_pdf(path: Path, display: str, options: ExtractOptions) -> Layout:
                     )
                 )
             else:
-                _ocr_pages(scanned, renderer, deadline, layout, display, (seal_ratio, seal_px, seal_labels))
+                _ocr_pages(scanned, renderer, deadline, layout, display, (seal_ratio, seal_px, seal_labels),
+                           _page_cache(options))
                 confs = []
                 for p in scanned:
                     if p.ocr_confidence is not None:
@@ -200,8 +211,16 @@ def _declared_pages(pdf) -> int | None:
         return None
 
 
+def _page_cache(options: ExtractOptions) -> ResultCache | None:
+    """The run's ResultCache for OCR'd pages, or None (no cache for this run)."""
+    if not options.page_cache:
+        return None
+    root, context = options.page_cache
+    return ResultCache(Path(root), json.loads(context))
+
+
 def _ocr_pages(scanned: list[PageData], renderer, deadline: _Deadline, layout: Layout, display: str,
-               seal: tuple) -> None:
+               seal: tuple, cache=None) -> None:
     """OCR the scanned pages in place. The pages the engine fails on become one EXTRACTION_INCOMPLETE
     problem (severity review: a person reads them), with the traceback in the log, never in the
     message; the other pages are read as usual.
@@ -220,7 +239,15 @@ def _ocr_pages(scanned: list[PageData], renderer, deadline: _Deadline, layout: L
         deadline.restart()
         note_stage("ocr", restart_clock=True)
         try:
-            fixed = ocr_mod.straighten(page_img)
+            # A page read before (the same pixels, in this file or another) is taken from the cache:
+            # its straightening is replayed from the recorded turn and angle, its reading reused.
+            key = ocr_mod.page_key(page_img, OCR_CHECKBOX_MIN_FILL) if cache is not None else None
+            hit = cache.get_value(OCR_PAGE_KIND, key) if key is not None else None
+            if hit is not None:
+                (turn, skew, by_rules), scan = hit
+                fixed = ocr_mod.straightened_as(page_img, turn, skew, by_rules)
+            else:
+                fixed, scan = ocr_mod.straighten(page_img), None
             img = fixed.image
             del page_img
             if fixed.turn in (90, 270):  # read as the upright page: its width is the scan's height
@@ -229,7 +256,9 @@ def _ocr_pages(scanned: list[PageData], renderer, deadline: _Deadline, layout: L
             if note:
                 layout.notes.append(Note(note, Provenance(display, page=p.number)))
             scale = img.width / p.width if p.width else OCR_DPI / 72
-            read_scanned_page(img, p)
+            scan = read_scanned_page(img, p, scan)
+            if key is not None and hit is None:
+                cache.put_value(OCR_PAGE_KIND, key, ((fixed.turn, fixed.skew, fixed.by_rules), scan))
             _page_seals(img, p, scale, *seal, layout, display)
         except (ocr_mod.OcrError, MemoryError) as exc:
             p.ocr_failed = True

@@ -33,6 +33,8 @@ OCR_DPI = 200
 IMAGE_DPI = 110
 # Share of ink inside a scanned checkbox from which it counts as ticked.
 OCR_CHECKBOX_MIN_FILL = 0.06
+# The result cache's kind for OCR'd pages (pipeline/cache.py `ResultCache.get_value`).
+OCR_PAGE_KIND = "ocr-page"
 # An embedded image smaller than this (points, either side) is ignored (bullets, rules).
 MIN_IMAGE_PT = 24.0
 # An embedded image with more pixels than this is not decoded (a decompression bomb or a poster).

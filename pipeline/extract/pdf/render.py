@@ -97,10 +97,12 @@ def _soft_mask(stream, size: tuple[int, int]):
         return None
 
 
-def read_scanned_page(img, p: PageData) -> None:
-    """A straightened scanned page → the same lines and table cells a text page gives."""
+def read_scanned_page(img, p: PageData, scan=None):
+    """A straightened scanned page → the same lines and table cells a text page gives; returns
+    the OCR reading (`scan` when it came from the cache)."""
 
-    scan = ocr_mod.read_scan(img, OCR_CHECKBOX_MIN_FILL)
+    if scan is None:
+        scan = ocr_mod.read_scan(img, OCR_CHECKBOX_MIN_FILL)
     k = p.width / img.width if img.width else 72 / OCR_DPI
     chars = [
         {
@@ -131,6 +133,7 @@ def read_scanned_page(img, p: PageData) -> None:
     place_chars(p, chars, parts)
     confs = [c["conf"] for c in chars if c["box"] >= 0]
     p.ocr_confidence = sum(confs) / len(confs) if confs else None
+    return scan
 
 
 def _line(x0: float, x1: float, top: float, bottom: float) -> dict:
