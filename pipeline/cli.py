@@ -135,9 +135,13 @@ def run(input_dir: Path, out_dir: Path, workers: int | None, rules_path: str | N
         if not result.submissions:
             _usage_error(f"输入文件夹中没有可检查的文件: {input_dir}")
         prepared = checked.prepared
-        if decisions is not None:  # records and pages made on the way show the findings before them
-            result = apply_decisions(result, decisions, decisions_path.name)
-            prepared = Prepared(store=prepared.store)
+        if decisions is not None:
+            decided = apply_decisions(result, decisions, decisions_path.name)
+            # Records and pages made on the way show the findings before the decisions.
+            changed = {b.submission_id for a, b in zip(result.submissions, decided.submissions, strict=True) if a is not b}
+            prepared = Prepared({k: v for k, v in prepared.records.items() if k not in changed},
+                                {k: v for k, v in prepared.pages.items() if k not in changed}, prepared.store)
+            result = decided
         publish_outputs(result, out_dir, rules, prepared, outputs)
         written = _write_notices(out_dir, rules, notices)
     r, c = result.run, result.run["counts"]

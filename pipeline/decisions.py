@@ -293,11 +293,11 @@ def summary(decisions: list[Decision], assigned: dict[tuple[str, int], Decision]
 def apply_decisions(result: Any, decisions: list[Decision], source: str) -> Any:
     """A new `model.BatchResult` with each decided finding carrying its decision, statuses and the
     run's counts recomputed (dismissed findings do not count), and the run's record of the decisions
-    (`run.decisions`: counts and stale ones). `result` is not changed."""
+    (`run.decisions`: counts and stale ones). `result` is not changed; a submission no decision
+    touches is the same object in both."""
     keys = {s.submission_id: keys_of_submission(s) for s in result.submissions}
     assigned, stale = match(decisions, keys)
     subs = []
-    changed: set[str] = set()
     for s in result.submissions:
         mine = {i: d for (sid, i), d in assigned.items() if sid == s.submission_id}
         if not mine:
@@ -308,13 +308,10 @@ def apply_decisions(result: Any, decisions: list[Decision], source: str) -> Any:
         new = dataclasses.replace(s, findings=findings)
         new.compute_status()
         subs.append(new)
-        changed.add(s.submission_id)
     run = dict(result.run)
     run["counts"] = {st: sum(1 for x in subs if x.status == st) for st in ("pass", "warn", "review", "fail")}
     run["decisions"] = summary(decisions, assigned, stale, source)
-    # Output records made before the decisions are made again from the new submissions.
-    outputs = {sid: o for sid, o in (result.outputs or {}).items() if sid not in changed}
-    return dataclasses.replace(result, run=run, submissions=subs, outputs=outputs)
+    return dataclasses.replace(result, run=run, submissions=subs)
 
 
 def counts(finding: Mapping[str, Any]) -> bool:

@@ -205,7 +205,7 @@ def test_a_square_inside_a_glyph_is_no_box():
     d = ImageDraw.Draw(img)
     font = _font(30)
     chars, x = [], 40
-    for i, ch in enumerate("评价指标"):
+    for ch in "评价指标":
         d.text((x, 38), ch, font=font, fill=(20, 20, 20))
         chars.append(ocr.OcrChar(ch, (x, 38, x + 30, 76), 0.9, 0))
         x += 34

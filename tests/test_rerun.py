@@ -98,11 +98,11 @@ def _same_size_results(batch: Path, out: Path) -> None:  # another byte, same si
 
 
 def _delete_page(batch: Path, out: Path) -> None:
-    next((out / "reports").iterdir()).unlink()
+    next((out / "reports").glob("*.html")).unlink()
 
 
 def _edit_page(batch: Path, out: Path) -> None:
-    page = next((out / "reports").iterdir())
+    page = next((out / "reports").glob("*.html"))
     page.write_bytes(page.read_bytes().replace(b"</html>", b"<!-- edited --></html>"))
 
 
@@ -127,9 +127,9 @@ def test_a_changed_batch_or_touched_output_gets_whole_outputs(batch, tmp_path, c
     again = run_and_publish(batch, out)
     data = json.loads((out / "results.json").read_bytes())  # whole and valid again
     assert [s["submission_id"] for s in data["submissions"]] == [s.submission_id for s in again.submissions]
-    assert sorted(p.name for p in (out / "reports").iterdir()) == sorted(report_files(data["submissions"]).values())
+    assert sorted(p.name for p in (out / "reports").glob("*.html")) == sorted(report_files(data["submissions"]).values())
     assert (out / "consolidated.xlsx").is_file()
-    assert b"<!-- edited -->" not in b"".join(p.read_bytes() for p in (out / "reports").iterdir())
+    assert b"<!-- edited -->" not in b"".join(p.read_bytes() for p in (out / "reports").glob("*.html"))
     assert run_and_publish(batch, out).run["files_extracted"] == 0  # and the run after that reads nothing
 
 
