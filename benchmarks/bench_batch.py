@@ -289,7 +289,7 @@ def main() -> None:
         late = run_pipeline(batch, work / "out-cache", 2, True, code)
         print(f"late upload done: {late['seconds']:.1f} s", flush=True)
         ocr = None
-        if other:
+        if other and args.ocr_copies > 0:
             ocr_batch = work / "ocr-batch"
             build_batch(ocr_batch, other, len(other) * args.ocr_copies)
             ocr = run_pipeline(ocr_batch, work / "out-ocr", 2, False, code)

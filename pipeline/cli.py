@@ -14,6 +14,7 @@ import click
 from tqdm import tqdm
 
 from . import __version__
+from .cache import ResultCache
 from .cli_zh import install as _install_chinese
 from .compare import CompareError, carried_decisions, decisions_toml, load_results, pair_submissions, summary
 from .config import ConfigError, Rules, load_rules
@@ -143,7 +144,7 @@ def run(input_dir: Path, out_dir: Path, workers: int | None, rules_path: str | N
                                 {k: v for k, v in prepared.pages.items() if k not in changed}, prepared.store)
             result = decided
         publish_outputs(result, out_dir, rules, prepared, outputs)
-        written = _write_notices(out_dir, rules, notices)
+        written = _write_notices(out_dir, rules, notices, prepared.store.cache if prepared.store else None)
     r, c = result.run, result.run["counts"]
     seconds = time.perf_counter() - started
     if not quiet:
@@ -176,13 +177,13 @@ def _load_decisions_or_exit(path: Path | None) -> list | None:
         _usage_error(str(exc))
 
 
-def _write_notices(out_dir: Path, rules: Rules, enabled: bool) -> int | None:
+def _write_notices(out_dir: Path, rules: Rules, enabled: bool, cache: ResultCache | None) -> int | None:
     """OUT/notices from OUT/results.json as just published (None: turned off, old notices removed)."""
     if not enabled:
         remove_notices(out_dir)
         return None
     data = json.loads((out_dir / "results.json").read_text("utf-8"))
-    return len(write_notices(data, out_dir, rules))
+    return len(write_notices(data, out_dir, rules, cache))
 
 
 # Rules whose finding means a file's content could not be read at all.

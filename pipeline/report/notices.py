@@ -13,7 +13,9 @@ a run never leaves a mix of old and new notices.
 
 from __future__ import annotations
 
+import hashlib
 import io
+import json
 import os
 import re
 import shutil
@@ -28,7 +30,8 @@ from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml.ns import qn
 from docx.shared import Cm, Pt
 
-from ..config import DEFAULT_RULES, Rules
+from ..cache import ResultCache
+from ..config import DEFAULT_RULES, Rules, compiled
 from ..decisions import counts
 from ..labels import field_label
 from .html import report_files
@@ -41,7 +44,15 @@ COLUMN_CM = (1.2, 6.3, 4.5, 4.5)  # within the page's 16.5 cm between margins
 _DIFF = re.compile(r"\[[-+]")
 
 
+NOTICE_KIND = "notice"  # the result cache's kind for notices (pipeline/cache.py)
+
+
 def notice_settings(rules: Rules) -> dict[str, Any]:
+    """The rules file's [notice] table over the packaged one's, made once per rules file."""
+    return compiled(rules, "notice", _notice_settings)
+
+
+def _notice_settings(rules: Rules) -> dict[str, Any]:
     """The rules file's [notice] table over the packaged one's (an older rules file may have none)."""
     base = tomllib.loads(DEFAULT_RULES.read_text("utf-8"))["notice"]
     own = rules.raw.get("notice") or {}
@@ -181,8 +192,12 @@ def notice_files(data: dict[str, Any]) -> dict[str, str]:
     return {sid: name[: -len(".html")] + ".docx" for sid, name in names.items()}
 
 
-def write_notices(data: dict[str, Any], out_dir: Path, rules: Rules) -> list[Path]:
-    """Replace OUT/notices with a notice for every submission that needs one; returns their paths."""
+def write_notices(data: dict[str, Any], out_dir: Path, rules: Rules, cache: ResultCache | None = None,
+                  ) -> list[Path]:
+    """Replace OUT/notices with a notice for every submission that needs one; returns their paths.
+
+    With the run's `cache`, a notice made before from the same submission record, file name, date
+    and rules file is taken from it instead of being written again with python-docx."""
     names = notice_files(data)
     run = data.get("run") or {}
     # `.staging-<pid>-…`: what a killed run leaves is removed by the next run (engine.clean_stale).
@@ -193,7 +208,14 @@ def write_notices(data: dict[str, Any], out_dir: Path, rules: Rules) -> list[Pat
             if not isinstance(sub, dict) or not needs_notice(sub):
                 continue
             name = names[str(sub.get("submission_id", ""))]
-            (staging / name).write_bytes(render_notice(sub, rules, run))
+            key = hashlib.sha256(json.dumps([sub, name, str(_run_date(run)), rules.sha256], sort_keys=True,
+                                            ensure_ascii=False, default=str).encode()).hexdigest()
+            notice = cache.get_value(NOTICE_KIND, key) if cache is not None else None
+            if not isinstance(notice, bytes):
+                notice = render_notice(sub, rules, run)
+                if cache is not None:
+                    cache.put_value(NOTICE_KIND, key, notice)
+            (staging / name).write_bytes(notice)
             written.append(out_dir / FOLDER / name)
         umask = os.umask(0)
         os.umask(umask)
