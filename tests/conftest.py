@@ -35,3 +35,20 @@ def sample_run(tmp_path_factory, rules):
     result = run_batch(SAMPLE_BATCH, rules, RunOptions(workers=2))
     write_outputs(result, out, rules)
     return result, out
+
+
+# Tests that take long (the whole sample batch through OCR, LibreOffice, Chromium, large batches):
+# listed in slow_tests.txt by node id or file, measured with `pytest --durations=0`. They carry the
+# `slow` marker, so `pytest -m "not slow"` is the quick subset; CI runs everything.
+_SLOW = tuple(line.strip() for line in (REPO / "tests" / "slow_tests.txt").read_text("utf-8").splitlines()
+              if line.strip() and not line.startswith("#"))
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        base = item.nodeid.split("[", 1)[0]
+        # every test on the session's run of the whole sample batch (with OCR) is slow too
+        on_samples = "sample_run" in item.fixturenames or (
+            hasattr(item, "callspec") and "samples" in item.callspec.params.values())  # any_run[samples]
+        if base in _SLOW or item.nodeid.split("::", 1)[0] in _SLOW or on_samples:
+            item.add_marker(pytest.mark.slow)
