@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -52,3 +55,13 @@ def pytest_collection_modifyitems(config, items):
             hasattr(item, "callspec") and "samples" in item.callspec.params.values())  # any_run[samples]
         if base in _SLOW or item.nodeid.split("::", 1)[0] in _SLOW or on_samples:
             item.add_marker(pytest.mark.slow)
+
+
+def run_console(batch: Path, out: Path, *args: str) -> dict:
+    """`pipeline run BATCH --out OUT --no-ocr ARGS` as a user runs it (the console script, this
+    checkout's code); asserts it exits 0 and returns OUT/results.json."""
+    env = dict(os.environ, PYTHONPATH=str(REPO))
+    proc = subprocess.run([str(Path(sys.executable).parent / "pipeline"), "run", str(batch), "--out", str(out),
+                           "--no-ocr", *args], env=env, capture_output=True, text=True, timeout=900)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    return json.loads((out / "results.json").read_text("utf-8"))

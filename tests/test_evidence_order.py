@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import json
-import os
 import shutil
-import subprocess
 import sys
 from pathlib import Path
 
@@ -14,7 +11,7 @@ import pytest
 
 from pipeline.validate.textcount import count_zi
 
-from .conftest import SAMPLE_BATCH
+from .conftest import SAMPLE_BATCH, run_console
 
 REPO = Path(__file__).resolve().parent.parent
 PIPELINE = Path(sys.executable).parent / "pipeline"
@@ -52,11 +49,7 @@ def results(tmp_path_factory):
                     cell.paragraphs[0].text = "wang.li#ruiying"  # an e-mail without @
     document.save(str(form))
     out = root / "out"
-    env = dict(os.environ, PYTHONPATH=str(REPO))
-    proc = subprocess.run([str(PIPELINE), "run", str(batch), "--out", str(out), "--no-ocr", "-q"],
-                          env=env, capture_output=True, text=True, timeout=900)
-    assert proc.returncode == 0, proc.stderr[-2000:]
-    data = json.loads((out / "results.json").read_text("utf-8"))
+    data = run_console(batch, out, "-q")
     return out, {s["submission_id"]: s for s in data["submissions"]}
 
 

@@ -7,9 +7,6 @@ secondary; no column is always empty."""
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
 import sys
 from pathlib import Path
 
@@ -19,7 +16,7 @@ from playwright.sync_api import sync_playwright
 from pipeline.labels import RULE_NAMES
 from pipeline.validate import catalogue
 
-from .conftest import SAMPLE_BATCH
+from .conftest import SAMPLE_BATCH, run_console
 
 REPO = Path(__file__).resolve().parent.parent
 PIPELINE = Path(sys.executable).parent / "pipeline"
@@ -29,11 +26,7 @@ CHROMIUM = "/usr/bin/chromium"
 @pytest.fixture(scope="module")
 def run(tmp_path_factory):
     out = tmp_path_factory.mktemp("index") / "out"
-    env = dict(os.environ, PYTHONPATH=str(REPO))
-    proc = subprocess.run([str(PIPELINE), "run", str(SAMPLE_BATCH), "--out", str(out), "--no-ocr", "-q"],
-                          env=env, capture_output=True, text=True, timeout=900)
-    assert proc.returncode == 0, proc.stderr[-2000:]
-    return json.loads((out / "results.json").read_text("utf-8"))["submissions"], out
+    return run_console(SAMPLE_BATCH, out, "-q")["submissions"], out
 
 
 @pytest.fixture()

@@ -8,18 +8,15 @@ the two texts side by side, and the resubmission is a DUPLICATE_SUBMISSION that 
 
 from __future__ import annotations
 
-import json
-import os
 import re
 import shutil
-import subprocess
 import sys
 from pathlib import Path
 
 import docx
 import pytest
 
-from .conftest import SAMPLE_BATCH
+from .conftest import SAMPLE_BATCH, run_console
 from .validate_support import make_uscc
 
 REPO = Path(__file__).resolve().parent.parent
@@ -89,11 +86,7 @@ def checked(tmp_path_factory):
     _edit(batch / COPIER / FORM, 场景建设概述=overview.replace("传染病", "沉浸式影视").replace("疫情", "内容"))
     _edit(batch / RESUBMISSION / FORM, 组织机构代码=OTHER_CODE)
     out = root / "out"
-    env = dict(os.environ, PYTHONPATH=str(REPO))
-    proc = subprocess.run([str(PIPELINE), "run", str(batch), "--out", str(out), "--no-ocr"],
-                          env=env, capture_output=True, text=True, timeout=900)
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    data = json.loads((out / "results.json").read_text("utf-8"))
+    data = run_console(batch, out)
     return out, data, {s["submission_id"]: s for s in data["submissions"]}
 
 

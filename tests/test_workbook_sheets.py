@@ -8,10 +8,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import re
 import shutil
-import subprocess
 import sys
 from pathlib import Path
 
@@ -19,7 +17,7 @@ import jsonschema
 import pandas as pd
 import pytest
 
-from .conftest import SAMPLE_BATCH
+from .conftest import SAMPLE_BATCH, run_console
 
 REPO = Path(__file__).resolve().parent.parent
 PIPELINE = Path(sys.executable).parent / "pipeline"
@@ -35,11 +33,7 @@ def run(tmp_path_factory):
     whole = (SAMPLE_BATCH / "上海申矽智能装备有限公司-半导体设备总装工厂级元宇宙平台.zip").read_bytes()
     (batch / BROKEN).write_bytes(whole[: len(whole) // 3])  # cut off mid-upload: no central directory
     out = root / "out"
-    env = dict(os.environ, PYTHONPATH=str(REPO))
-    proc = subprocess.run([str(PIPELINE), "run", str(batch), "--out", str(out), "--no-ocr", "-q"],
-                          env=env, capture_output=True, text=True, timeout=900)
-    assert proc.returncode == 0, proc.stderr[-2000:]
-    data = json.loads((out / "results.json").read_text("utf-8"))
+    data = run_console(batch, out, "-q")
     book = pd.read_excel(out / "consolidated.xlsx", sheet_name=None)
     return batch, out, data, book
 
