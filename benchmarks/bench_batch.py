@@ -203,10 +203,13 @@ def drive_cli(argv: list[str], rss_file: str) -> None:
                                               "children_cpu_s": children}))
 
 
+RUN_ARGS: list[str] = []  # --run-args: given to every `pipeline run`
+
+
 def run_pipeline(batch: Path, out: Path, workers: int, cache: bool, code: Path) -> dict:
     with tempfile.NamedTemporaryFile(suffix=".json", delete=False) as fh:
         rss_file = fh.name
-    args = ["run", str(batch), "--out", str(out), "--workers", str(workers), "--quiet"]
+    args = ["run", str(batch), "--out", str(out), "--workers", str(workers), "--quiet", *RUN_ARGS]
     if not cache:
         args.append("--no-cache")
     started = time.perf_counter()
@@ -244,7 +247,9 @@ def main() -> None:
     ap.add_argument("--workdir", type=Path, default=None, help="where to build batches (default: a temp folder)")
     ap.add_argument("--keep", action="store_true", help="keep the batches and outputs")
     ap.add_argument("--repeat", type=int, default=1, help="rounds of the floor and pipeline runs; the fastest of each is used")
+    ap.add_argument("--run-args", default="", help="more options for every `pipeline run`, e.g. '--no-notices'")
     args = ap.parse_args()
+    RUN_ARGS.extend(args.run_args.split())
 
     work = Path(tempfile.mkdtemp(prefix="bench-", dir=args.workdir))
     try:
@@ -262,7 +267,7 @@ def main() -> None:
         t = time.perf_counter()
         build_batch(batch, text, args.n)
         print(f"# bench_batch N={args.n}: {len(text)} text sample submissions copied; built in {time.perf_counter() - t:.1f} s; "
-              f"repeat={args.repeat} cores={os.cpu_count()} load={os.getloadavg()[0]:.1f}", flush=True)
+              f"repeat={args.repeat} run-args={RUN_ARGS} cores={os.cpu_count()} load={os.getloadavg()[0]:.1f}", flush=True)
 
         # Each pipeline run right after the floor run it is compared with, and the fastest of
         # --repeat rounds: on a shared machine the speed drifts over minutes, and a ratio of two

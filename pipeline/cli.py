@@ -14,7 +14,6 @@ import click
 from tqdm import tqdm
 
 from . import __version__
-from .cache import ResultCache
 from .cli_zh import install as _install_chinese
 from .compare import CompareError, carried_decisions, decisions_toml, load_results, pair_submissions, summary
 from .config import ConfigError, Rules, load_rules
@@ -34,7 +33,6 @@ from .model import to_jsonable
 from .report import Prepared, atomic_write_bytes
 from .report.changes import changes_view, write_changes
 from .report.labels import SEVERITY_LABELS
-from .report.notices import remove_notices, write_notices
 from .runlog import run_log
 from .safety import Limits
 from .validate import catalogue
@@ -143,8 +141,8 @@ def run(input_dir: Path, out_dir: Path, workers: int | None, rules_path: str | N
             prepared = Prepared({k: v for k, v in prepared.records.items() if k not in changed},
                                 {k: v for k, v in prepared.pages.items() if k not in changed}, prepared.store)
             result = decided
-        publish_outputs(result, out_dir, rules, prepared, outputs)
-        written = _write_notices(out_dir, rules, notices, prepared.store.cache if prepared.store else None)
+        paths = publish_outputs(result, out_dir, rules, prepared, outputs, notices=notices)
+        written = sum(1 for _ in paths["notices"].iterdir()) if "notices" in paths else None
     r, c = result.run, result.run["counts"]
     seconds = time.perf_counter() - started
     if not quiet:
@@ -175,15 +173,6 @@ def _load_decisions_or_exit(path: Path | None) -> list | None:
         return load_decisions(path)
     except DecisionError as exc:
         _usage_error(str(exc))
-
-
-def _write_notices(out_dir: Path, rules: Rules, enabled: bool, cache: ResultCache | None) -> int | None:
-    """OUT/notices from OUT/results.json as just published (None: turned off, old notices removed)."""
-    if not enabled:
-        remove_notices(out_dir)
-        return None
-    data = json.loads((out_dir / "results.json").read_text("utf-8"))
-    return len(write_notices(data, out_dir, rules, cache))
 
 
 # Rules whose finding means a file's content could not be read at all.

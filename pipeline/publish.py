@@ -21,9 +21,11 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+from .atomic import normal_permissions
 from .config import Rules
 from .model import BatchResult
 from .report import Prepared, make_output_worker, write_outputs
+from .report.notices import remove_notices
 from .workers import IsolatedPool
 
 OUTPUT_TIMEOUT_S = 600.0  # one output task: the workbook, or a few dozen pages
@@ -83,8 +85,8 @@ def _alive(pid: int, entry: Path) -> bool:
 
 
 class OutputProcesses:
-    """Worker processes that make the workbook and a share of the pages while the parent makes the
-    rest (report.write_outputs' `offload`). As many as the run has file workers (at most the cores);
+    """Worker processes that make a share of the pages and notices while the parent makes the
+    workbook and the rest (report.write_outputs' `offload`). As many as the run has file workers (at most the cores);
     their folder is a `.run-<pid>-…` folder inside OUT, removed when they are closed.
 
     `prestart` starts them early (the engine does when a batch has many files to read), so they
@@ -128,7 +130,7 @@ class OutputProcesses:
 
 
 class OutputHandle:
-    """The output processes' share of the pages, made in a thread that waits for them."""
+    """The output processes' share of the pages and notices, made in a thread that waits for them."""
 
     def __init__(self, pool: IsolatedPool, tasks: list[tuple[Any, Any]], done: Callable[[], None]):
         self.values: dict[Any, Any] = {}
@@ -151,14 +153,14 @@ class OutputHandle:
 
 
 def publish_outputs(result: BatchResult, out_dir: Path, rules: Rules, prepared: Prepared | None = None,
-                    processes: OutputProcesses | None = None) -> dict[str, Path]:
+                    processes: OutputProcesses | None = None, notices: bool = False) -> dict[str, Path]:
     """Render every output into a staging folder inside OUT, then move each into place by rename.
 
     A run killed while rendering leaves the previous outputs untouched; files are replaced by
     os.replace and the reports folder by an atomic exchange where the OS offers one (Linux).
     `prepared`: what the run made on its way (records, pages, the page store). `processes`: the
     run's output processes (started early by the engine if the batch needed them; else started
-    here if it does).
+    here if it does). `notices`: make OUT/notices (report.notices); without, old ones are removed.
     """
     out_dir.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".staging-{os.getpid()}-", dir=out_dir))
@@ -167,7 +169,8 @@ def publish_outputs(result: BatchResult, out_dir: Path, rules: Rules, prepared: 
         if not processes.ready:  # as many as the run had file workers, at most the cores
             processes.size = max(1, min(int(result.run.get("workers") or 1), os.cpu_count() or 1))
         with processes:
-            staged = write_outputs(result, staging, rules, prepared, staged=True, offload=processes)
+            staged = write_outputs(result, staging, rules, prepared, staged=True, offload=processes,
+                                   notices=notices)
         normal_permissions(staging)
         entries = sorted(staging.iterdir(), key=lambda p: (p.name == "results.json", p.is_file(), p.name))
         for entry in entries:  # folders first, results.json last
@@ -178,21 +181,12 @@ def publish_outputs(result: BatchResult, out_dir: Path, rules: Rules, prepared: 
                 if dest.is_dir() and not dest.is_symlink():
                     shutil.rmtree(dest)
                 os.replace(entry, dest)
+        if not notices:
+            remove_notices(out_dir)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return {k: out_dir / Path(v).relative_to(staging) if Path(v).is_relative_to(staging) else Path(v)
             for k, v in staged.items()}
-
-
-def normal_permissions(root: Path) -> None:
-    """Temp files are created owner-only; published outputs get the usual umask-based modes."""
-    umask = os.umask(0)
-    os.umask(umask)
-    for dirpath, dirnames, filenames in os.walk(root):
-        for name in dirnames:
-            os.chmod(os.path.join(dirpath, name), 0o777 & ~umask)
-        for name in filenames:
-            os.chmod(os.path.join(dirpath, name), 0o666 & ~umask)
 
 
 def _swap_dirs(new: Path, dest: Path) -> None:

@@ -487,9 +487,9 @@ def test_pages_made_ahead_equal_pages_made_at_the_end(tmp_path, cold_run):
 
 @pytest.mark.parametrize("mode", ["started with the tasks", "prestarted", "broken"])
 def test_other_processes_make_pages_like_the_parent(tmp_path, cold_run, monkeypatch, mode):
-    """Output processes take a share of the pages (from results.json lines); the outputs are the same
-    bytes as making everything in the parent, and what they fail to make (here: every task) the
-    parent makes."""
+    """Output processes take a share of the pages and notices (from results.json lines); the outputs
+    are the same as making everything in the parent (the same bytes; notices the same text), and
+    what they fail to make (here: every task) the parent makes."""
     import copy
 
     import pipeline.report as report
@@ -502,29 +502,48 @@ def test_other_processes_make_pages_like_the_parent(tmp_path, cold_run, monkeypa
     monkeypatch.setattr(report, "STARTUP_PAGES", 0)  # so that some pages go elsewhere, however few
     monkeypatch.setattr(report, "XLSX_PAGES_PER_ROW", 0)
     here, there = tmp_path / "here", tmp_path / "there"
-    report.write_outputs(copy.deepcopy(result), here, rules)
+    report.write_outputs(copy.deepcopy(result), here, rules, notices=True)
     offload = OutputProcesses(None if mode == "broken" else rules, tmp_path, 2)  # rules None: every task fails
     if mode == "prestarted":
         offload.prestart(2)
         assert offload.ready and offload.pool is not None and len(offload.pool._live) == 2
+    import pipeline.report.notices as notices_module
     import pipeline.report.pages as pages
 
     rendered: list[str] = []
     original = pages.render_report
     monkeypatch.setattr(pages, "render_report", lambda sub, *a: rendered.append(sub["submission_id"]) or original(sub, *a))
+    noticed: list[str] = []
+    original_notice = notices_module.render_notice
+    monkeypatch.setattr(notices_module, "render_notice",
+                        lambda sub, *a: noticed.append(sub["submission_id"]) or original_notice(sub, *a))
     with offload:
-        report.write_outputs(copy.deepcopy(result), there, rules, staged=True, offload=offload)
+        report.write_outputs(copy.deepcopy(result), there, rules, staged=True, offload=offload, notices=True)
     assert offload.pool is None  # closed once its tasks are done
     pages = len(result.submissions)
-    # Here: the parent's part only, or every page when the other processes failed.
-    assert len(rendered) == pages if mode == "broken" else 0 < pages - len(rendered) < pages
+    need = len(list((here / "notices").iterdir()))
+    assert need > 0
+    # Here: the parent's part only, or everything when the other processes failed.
+    if mode == "broken":
+        assert len(rendered) == pages and len(noticed) == need
+    else:
+        assert 0 < pages - len(rendered) < pages and len(noticed) < need
     files = sorted(p.relative_to(here) for p in here.rglob("*") if p.is_file())
     assert files == sorted(p.relative_to(there) for p in there.rglob("*") if p.is_file())
     for rel in files:
-        if rel.name != "consolidated.xlsx":
+        if rel.suffix == ".docx":  # python-docx stamps the zip entries with the time of writing
+            assert docx_text(here / rel) == docx_text(there / rel), rel
+        elif rel.name != "consolidated.xlsx":
             assert (here / rel).read_bytes() == (there / rel).read_bytes(), rel
     assert load_workbook_values(here / "consolidated.xlsx") == load_workbook_values(there / "consolidated.xlsx")
     assert not list(tmp_path.glob(".run-*"))  # the processes' folder is gone
+
+
+def docx_text(path: Path) -> list[str]:
+    import docx
+
+    doc = docx.Document(str(path))
+    return [p.text for p in doc.paragraphs] + [c.text for t in doc.tables for row in t.rows for c in row.cells]
 
 
 def load_workbook_values(path: Path) -> dict:

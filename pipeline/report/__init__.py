@@ -21,7 +21,16 @@ from ..cache import ResultCache
 from ..config import Rules
 from ..model import BatchResult, Submission, field_names, to_jsonable
 from .html import render_report, report_files
-from .pages import PageStore, plan_pages, render_plans, report_digest, write_pages
+from .notices import FOLDER as NOTICES
+from .notices import (
+    NOTICE_KIND,
+    NoticePlan,
+    plan_notices,
+    render_notice,
+    render_notice_plans,
+    write_notice_plans,
+)
+from .pages import PagePlan, PageStore, plan_pages, render_plans, report_digest, write_pages
 from .xlsx import write_xlsx
 
 # Inputs of validation that are not part of the results contract.
@@ -138,26 +147,32 @@ def results_bytes(data: dict[str, Any], lines: list[str | None] | None = None) -
     return f'{{"run": {run},\n"submissions": [\n{subs}\n]}}\n'.encode()
 
 
-# Below this many pages to render, sending work to other processes costs more than it saves.
+# Below this much work (in pages), sending work to other processes costs more than it saves.
 OFFLOAD_MIN_PAGES = 40
 PAGES_PER_TASK = 25
-# What other work costs, in pages (one page ≈ 2.5 ms): starting an output process, and the
-# workbook (made by the parent) per submission row. Used to give the parent and them equal shares.
+# What other work costs, in pages (one page ≈ 2.5 ms): a correction notice (python-docx, ≈ 15 ms),
+# starting an output process, and the workbook (made by the parent) per submission row. Used to
+# give the parent and the output processes equal shares.
+NOTICE_PAGES = 6
 STARTUP_PAGES = 150
 XLSX_PAGES_PER_ROW = 0.4
 
 
 def make_output_worker(rules: Rules) -> Callable[[tuple], Any]:
-    """Worker factory (pipeline.workers) for making pages in other processes: (folder, run, [(sid,
-    page name, results.json line)]) → [(sid, sha256)], each page written to folder/name. Lines in
-    and hashes out: neither the records nor the pages travel through the pipes."""
-    def handle(arg: tuple) -> list[tuple[str, str]]:
+    """Worker factory (pipeline.workers) for making pages and notices in other processes:
+    (folder, run, [(sid, page name or None, notice name or None, results.json line)]) →
+    [(sid, page made, notice made)], each written under folder/reports or folder/notices. Lines
+    in and flags out: neither the records nor the files travel through the pipes."""
+    def handle(arg: tuple) -> list[tuple[str, bool, bool]]:
         folder, run, subs = arg
         done = []
-        for sid, name, line in subs:
-            page = render_report(json.loads(line), rules, run).encode("utf-8")
-            (Path(folder) / name).write_bytes(page)
-            done.append((sid, hashlib.sha256(page).hexdigest()))
+        for sid, page_name, notice_name, line in subs:
+            sub = json.loads(line)
+            if page_name:
+                (Path(folder) / "reports" / page_name).write_bytes(render_report(sub, rules, run).encode("utf-8"))
+            if notice_name:
+                (Path(folder) / NOTICES / notice_name).write_bytes(render_notice(sub, rules, run))
+            done.append((sid, bool(page_name), bool(notice_name)))
         return done
 
     return handle
@@ -181,15 +196,19 @@ class PageOffload(Protocol):
 
 
 def write_outputs(result: BatchResult, out_dir: Path, rules: Rules, prepared: Prepared | None = None,
-                  staged: bool = False, offload: PageOffload | None = None) -> dict[str, Path]:
-    """Write results.json, expectations.json, consolidated.xlsx, index.html and reports/; pages come
-    from `prepared` or `store` where what they are made from is unchanged, and are rendered otherwise.
+                  staged: bool = False, offload: PageOffload | None = None, notices: bool = False,
+                  ) -> dict[str, Path]:
+    """Write results.json, expectations.json, consolidated.xlsx, index.html and reports/ (and with
+    `notices`, notices/: a correction notice per submission to correct); pages and notices come
+    from `prepared` or the run's cache where what they are made from is unchanged, and are rendered
+    otherwise.
 
-    `offload` renders a share of the pages while this process makes the workbook and renders the
-    rest, when there are enough pages to render; whatever it fails to make is made here.
+    `offload` renders a share of the pages and notices while this process makes the workbook and
+    renders the rest, when there is enough to render; whatever it fails to make is made here.
     """
     prepared = prepared or Prepared()
     store = prepared.store
+    cache = store.cache if store is not None else None
     out_dir.mkdir(parents=True, exist_ok=True)
     paths = {"results": out_dir / "results.json"}
     data = results_json(result, prepared.records)
@@ -199,37 +218,75 @@ def write_outputs(result: BatchResult, out_dir: Path, rules: Rules, prepared: Pr
     atomic_write_bytes(paths["expectations"], json.dumps(result.expectations or {}, ensure_ascii=False, indent=1).encode("utf-8"))
     run = data.get("run") or {}
     plans = plan_pages(data, rules, store, prepared.pages, {sid: o.digest for sid, o in prepared.records.items()})
-    todo = [p for p in plans if p.page is None]
-    handle = None
-    if offload is not None and staged and len(todo) >= OFFLOAD_MIN_PAGES:
-        # In pages: this process makes the workbook, each other one starts up (unless already
-        # running); each of the size + 1 gets an equal part of the whole. They write their pages
-        # straight into the (private, staged) reports folder.
-        workbook = XLSX_PAGES_PER_ROW * len(plans)
-        startup = 0 if offload.ready else STARTUP_PAGES
-        part = (len(todo) + workbook + offload.size * startup) / (offload.size + 1)
-        if part > startup:  # else starting processes would cost more than making it all here
-            mine = max(0, int(part - workbook))
-            theirs, todo = todo[mine:], todo[:mine]
-            reports = out_dir / "reports"
-            reports.mkdir(exist_ok=True)
-            tasks: list[tuple[Hashable, Any]] = []
-            for i in range(0, len(theirs), PAGES_PER_TASK):
-                chunk = theirs[i:i + PAGES_PER_TASK]
-                tasks.append((i, (str(reports), run, [
-                    (p.sid, p.name, lines.get(p.sid) or json.dumps(p.sub, ensure_ascii=False)) for p in chunk])))
-            handle = offload.start(tasks)
+    notice_plans = plan_notices(data, rules, cache) if notices else []
+    handle, theirs = None, set()
+    if offload is not None and staged:
+        handle, theirs = _offload(plans, notice_plans, lines, run, out_dir, offload)
     paths["xlsx"] = write_xlsx(data, out_dir, rules)
-    render_plans(todo, rules, run, store)
+    render_plans([p for p in plans if p.sid not in theirs], rules, run, store)
+    render_notice_plans([p for p in notice_plans if p.sid not in theirs], rules, run, cache)
     if handle is not None:
         by_sid = {p.sid: p for p in plans}
+        notice_by_sid = {p.sid: p for p in notice_plans}
         for value in handle.results().values():
-            for sid, _sha in value or []:
-                plan = by_sid[sid]
-                plan.written = True
-                if store is not None:  # kept for the next run, like the pages made here
-                    store.put(plan.digest, (out_dir / "reports" / plan.name).read_bytes())
-        render_plans([p for p in plans if not p.written], rules, run, store)  # what the others did not make
+            for sid, page, notice in value or []:
+                if page:
+                    plan = by_sid[sid]
+                    plan.written = True
+                    if store is not None:  # kept for the next run, like the pages made here
+                        store.put(plan.digest, (out_dir / "reports" / plan.name).read_bytes())
+                if notice:
+                    nplan = notice_by_sid[sid]
+                    nplan.written = True
+                    if cache is not None:
+                        cache.put_value(NOTICE_KIND, nplan.key, (out_dir / NOTICES / nplan.name).read_bytes())
+        render_plans(plans, rules, run, store)  # what the others did not make
+        render_notice_plans(notice_plans, rules, run, cache)
     paths.update(write_pages(plans, data, out_dir, rules, staged))
+    if notices:
+        paths["notices"] = write_notice_plans(notice_plans, out_dir)
     write_assets(result.submissions, out_dir)
     return paths
+
+
+def _offload(plans: list[PagePlan], notice_plans: list[NoticePlan], lines: dict[str, str], run: dict[str, Any],
+             out_dir: Path, offload: PageOffload) -> tuple[PageJobs | None, set[str]]:
+    """Start the output processes on their share of the pages and notices still to render, when
+    there is enough of it: (their jobs, the ids of the submissions given to them)."""
+    pages = {p.sid for p in plans if p.page is None}
+    notice_names = {p.sid: p.name for p in notice_plans if p.doc is None}
+    sids = [p.sid for p in plans if p.sid in pages or p.sid in notice_names]
+    cost = {sid: (sid in pages) + NOTICE_PAGES * (sid in notice_names) for sid in sids}
+    total = sum(cost.values())
+    if total < OFFLOAD_MIN_PAGES:
+        return None, set()
+    # In pages: this process makes the workbook, each other one starts up (unless already running);
+    # each of the size + 1 gets an equal part of the whole. They write straight into the (private,
+    # staged) reports and notices folders.
+    workbook = XLSX_PAGES_PER_ROW * len(plans)
+    startup = 0 if offload.ready else STARTUP_PAGES
+    part = (total + workbook + offload.size * startup) / (offload.size + 1)
+    if part <= startup:  # starting processes would cost more than making it all here
+        return None, set()
+    mine, i = part - workbook, 0
+    while i < len(sids) and mine > cost[sids[i]] / 2:  # the parent's share: the first ones, rounded
+        mine -= cost[sids[i]]
+        i += 1
+    theirs = sids[i:]
+    if not theirs:
+        return None, set()
+    (out_dir / "reports").mkdir(exist_ok=True)
+    (out_dir / NOTICES).mkdir(exist_ok=True)
+    by_sid = {p.sid: p for p in plans}
+    tasks: list[tuple[Hashable, Any]] = []
+    chunk: list[tuple[str, str | None, str | None, str]] = []
+    weight = 0
+    for n, sid in enumerate(theirs, 1):
+        plan = by_sid[sid]
+        chunk.append((sid, plan.name if sid in pages else None, notice_names.get(sid),
+                      lines.get(sid) or json.dumps(plan.sub, ensure_ascii=False)))
+        weight += cost[sid]
+        if weight >= PAGES_PER_TASK or n == len(theirs):
+            tasks.append((len(tasks), (str(out_dir), run, chunk)))
+            chunk, weight = [], 0
+    return offload.start(tasks), set(theirs)

@@ -21,6 +21,7 @@ import re
 import shutil
 import tempfile
 import tomllib
+from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -30,6 +31,7 @@ from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml.ns import qn
 from docx.shared import Cm, Pt
 
+from ..atomic import normal_permissions
 from ..cache import ResultCache
 from ..config import DEFAULT_RULES, Rules, compiled
 from ..decisions import counts
@@ -139,12 +141,13 @@ def render_notice(sub: dict[str, Any], rules: Rules, run: dict[str, Any]) -> byt
 
     must = problems_of(sub)
     doc.add_paragraph().add_run(f"须补正的问题（共 {len(must)} 项）").bold = True
-    _table(doc, [(problem_text(f), where_text(f, rules), action_text(f, settings)) for f in must])
+    grid = doc.styles["Table Grid"]  # looked up by name once, not per table
+    _table(doc, grid, [(problem_text(f), where_text(f, rules), action_text(f, settings)) for f in must])
     warnings = problems_of(sub, ("warning",))
     if warnings:
         doc.add_paragraph()
         doc.add_paragraph().add_run(settings.get("warnings_intro") or "请一并核对：").bold = True
-        _table(doc, [(problem_text(f), where_text(f, rules), action_text(f, settings)) for f in warnings])
+        _table(doc, grid, [(problem_text(f), where_text(f, rules), action_text(f, settings)) for f in warnings])
 
     doc.add_paragraph()
     doc.add_paragraph(f"回复期限：请于收到本通知之日起 {settings.get('reply_days')} 日内"
@@ -161,9 +164,9 @@ def render_notice(sub: dict[str, Any], rules: Rules, run: dict[str, Any]) -> byt
     return buf.getvalue()
 
 
-def _table(doc: Any, rows: list[tuple[str, str, str]]) -> None:
+def _table(doc: Any, style: Any, rows: list[tuple[str, str, str]]) -> None:
     table = doc.add_table(rows=1, cols=len(PROBLEM_HEADERS))
-    table.style = "Table Grid"
+    table.style = style
     table.autofit = False
     for cell, text in zip(table.rows[0].cells, PROBLEM_HEADERS, strict=True):
         cell.text = ""
@@ -192,39 +195,73 @@ def notice_files(data: dict[str, Any]) -> dict[str, str]:
     return {sid: name[: -len(".html")] + ".docx" for sid, name in names.items()}
 
 
+@dataclass
+class NoticePlan:
+    """One submission's notice: its file name, the key of what it is made from, and the notice
+    once known (taken from the cache or rendered); `written`: an output process wrote it."""
+
+    sid: str
+    name: str
+    sub: dict[str, Any]
+    key: str
+    doc: bytes | None = None
+    written: bool = False
+
+
+def plan_notices(data: dict[str, Any], rules: Rules, cache: ResultCache | None = None) -> list[NoticePlan]:
+    """A plan for every submission that needs a notice, with the notice where the run's cache has
+    one made from the same submission record, file name, date and rules file."""
+    names = notice_files(data)
+    day = str(_run_date(data.get("run") or {}))
+    plans = []
+    for sub in data.get("submissions") or []:
+        if not isinstance(sub, dict) or not needs_notice(sub):
+            continue
+        name = names[str(sub.get("submission_id", ""))]
+        key = hashlib.sha256(json.dumps([sub, name, day, rules.sha256], sort_keys=True, ensure_ascii=False,
+                                        default=str).encode()).hexdigest()
+        doc = cache.get_value(NOTICE_KIND, key) if cache is not None else None
+        plans.append(NoticePlan(str(sub.get("submission_id", "")), name, sub, key,
+                                doc if isinstance(doc, bytes) else None))
+    return plans
+
+
+def render_notice_plans(plans: list[NoticePlan], rules: Rules, run: dict[str, Any],
+                        cache: ResultCache | None = None) -> None:
+    for plan in plans:
+        if plan.doc is None and not plan.written:
+            plan.doc = render_notice(plan.sub, rules, run)
+            if cache is not None:
+                cache.put_value(NOTICE_KIND, plan.key, plan.doc)
+
+
+def write_notice_plans(plans: list[NoticePlan], out_dir: Path) -> Path:
+    """Write OUT/notices/<name> for every plan not yet written (`out_dir` is a staging folder)."""
+    folder = out_dir / FOLDER
+    folder.mkdir(parents=True, exist_ok=True)
+    for plan in plans:
+        if not plan.written:
+            assert plan.doc is not None
+            (folder / plan.name).write_bytes(plan.doc)
+    return folder
+
+
 def write_notices(data: dict[str, Any], out_dir: Path, rules: Rules, cache: ResultCache | None = None,
                   ) -> list[Path]:
-    """Replace OUT/notices with a notice for every submission that needs one; returns their paths.
-
-    With the run's `cache`, a notice made before from the same submission record, file name, date
-    and rules file is taken from it instead of being written again with python-docx."""
-    names = notice_files(data)
-    run = data.get("run") or {}
-    # `.staging-<pid>-…`: what a killed run leaves is removed by the next run (engine.clean_stale).
+    """Replace OUT/notices with a notice for every submission that needs one, all made in this
+    process; returns their paths. (A run makes them with its other outputs: report.write_outputs.)"""
+    # `.staging-<pid>-…`: what a killed run leaves is removed by the next run (publish.clean_stale).
     staging = Path(tempfile.mkdtemp(prefix=f".staging-{os.getpid()}-notices-", dir=out_dir))
-    written = []
     try:
-        for sub in data.get("submissions") or []:
-            if not isinstance(sub, dict) or not needs_notice(sub):
-                continue
-            name = names[str(sub.get("submission_id", ""))]
-            key = hashlib.sha256(json.dumps([sub, name, str(_run_date(run)), rules.sha256], sort_keys=True,
-                                            ensure_ascii=False, default=str).encode()).hexdigest()
-            notice = cache.get_value(NOTICE_KIND, key) if cache is not None else None
-            if not isinstance(notice, bytes):
-                notice = render_notice(sub, rules, run)
-                if cache is not None:
-                    cache.put_value(NOTICE_KIND, key, notice)
-            (staging / name).write_bytes(notice)
-            written.append(out_dir / FOLDER / name)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(staging, 0o777 & ~umask)  # mkdtemp's folder is owner-only; the notices are for staff
+        plans = plan_notices(data, rules, cache)
+        render_notice_plans(plans, rules, data.get("run") or {}, cache)
+        folder = write_notice_plans(plans, staging)
+        normal_permissions(folder)
         remove_notices(out_dir)
-        os.replace(staging, out_dir / FOLDER)
+        os.replace(folder, out_dir / FOLDER)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
-    return written
+    return [out_dir / FOLDER / p.name for p in plans]
 
 
 def remove_notices(out_dir: Path) -> None:
