@@ -68,6 +68,37 @@ def test_scanned_letter_with_seal(scans, rules):
     assert seal.near_seal_label and seal.crop_png_b64
 
 
+@pytest.mark.parametrize("det_side", [2000, 1280])
+def test_the_engine_as_driven_reads_what_rapidocr_reads(scans, monkeypatch, det_side):
+    """The engine as the pipeline drives it (`ocr._read`), with lines found on the page as the
+    recogniser reads it (2000, the default) or on a smaller copy (`ocr.DET_SIDE`), reads the same
+    lines, in the page's pixels, as rapidocr's own call."""
+    import difflib
+
+    import pypdfium2 as pdfium
+
+    from pipeline.extract.pdf.lines import OCR_DPI
+
+    monkeypatch.setattr(ocr, "DET_SIDE", det_side)
+    doc = pdfium.PdfDocument(str(scans["unstamped"]))
+    page = np.asarray(doc[0].render(scale=OCR_DPI / 72).to_pil().convert("RGB"))
+    doc.close()
+    engine = ocr.get_engine()
+    ours = ocr._read(engine, page)
+    theirs, _ = engine(page, return_word_box=True)
+    text = lambda lines: "".join(str(line[1]) for line in lines)  # noqa: E731
+    assert len(text(ours)) > 300
+    similar = difflib.SequenceMatcher(None, text(ours), text(theirs), autojunk=False).ratio()
+    assert similar == 1.0 if det_side == ocr.REC_SIDE else similar > 0.98
+    centres = np.array([np.asarray(line[0], dtype=float).mean(axis=0) for line in theirs])
+    h, w = page.shape[:2]
+    for quad, line_text, *_ in ours:
+        q = np.asarray(quad, dtype=float)
+        assert (q >= 0).all() and (q[:, 0] <= w).all() and (q[:, 1] <= h).all()
+        nearest = np.hypot(*(centres - q.mean(axis=0)).T).min()
+        assert nearest < 25, (line_text, nearest)  # the same line, where rapidocr found it
+
+
 def test_scanned_letter_layout_says_ocr(scans):
     layout = read_pdf(scans["stamped"], "scan.pdf", ExtractOptions(seal=(0.04, 60), seal_labels=("盖章",)))
     assert layout.ocr and 0.5 < layout.ocr_confidence <= 1

@@ -255,6 +255,62 @@ def _char_boxes(text: str, quads, bbox, conf: float, index: int) -> list[OcrChar
     ]
 
 
+# Longest side (pixels) of the page as the recogniser reads its lines: rapidocr's `max_side_len`
+# (a 200-dpi A4 page, 2339 pixels high, is read at 2000). Lines cut from the page at full
+# resolution instead read fewer fields exact on the scanned samples (223 of 228 against 227).
+REC_SIDE = 2000
+# Longest side (pixels) of the copy the text detector sees; rapidocr's own call detects on the page
+# as the recogniser reads it (REC_SIDE). A smaller copy is faster but finds the lines' ends less
+# exactly, and the recogniser then reads more characters differently: on the scanned samples
+# (benchmarks/bench_ocr_settings.py, docs/scans.md) 1280 read 1.33x the pages per second and 221
+# of 228 fields exact against 227, 1600 219, 1024 214. So the detector sees what rapidocr's does.
+DET_SIDE = 2000
+
+
+def _fit(arr: np.ndarray, side: int) -> tuple[np.ndarray, float]:
+    """`arr` reduced (area-averaged) so that its longest side is at most `side`, and the scale."""
+    import cv2
+
+    h, w = arr.shape[:2]
+    s = min(1.0, side / max(h, w, 1))
+    if s >= 1.0:
+        return arr, 1.0
+    return cv2.resize(arr, (max(1, round(w * s)), max(1, round(h * s))), interpolation=cv2.INTER_AREA), s
+
+
+def _read(engine, page: np.ndarray) -> list:
+    """rapidocr's steps on a page (detect, cut, classify, recognise, per-character boxes), with
+    detection on a copy at most `DET_SIDE` pixels a side: rapidocr's own results format
+    ([quad, text, score, character quads, …] per line, at least `text_score` confident), in the
+    page's pixels."""
+    from rapidocr_onnxruntime.utils.process_img import reduce_max_side
+
+    # The page as rapidocr reduces it (its own function: the same pixels as its own call reads).
+    arr, ratio_h, ratio_w = reduce_max_side(page, REC_SIDE) if max(page.shape[:2]) > REC_SIDE else (page, 1.0, 1.0)
+    back = np.array([ratio_w, ratio_h], dtype=np.float32)  # to the page's pixels
+    small, det_scale = _fit(arr, DET_SIDE)
+    quads, _ = engine.text_det(small)
+    if quads is None or len(quads) == 0:
+        return []
+    h, w = arr.shape[:2]
+    quads = np.asarray(quads, dtype=np.float32) / np.float32(det_scale)
+    quads[..., 0] = np.clip(quads[..., 0], 0, w - 1)
+    quads[..., 1] = np.clip(quads[..., 1], 0, h - 1)
+    quads = engine.sorted_boxes(quads)
+    crops = engine.get_crop_img_list(arr, quads)
+    crops, _, _ = engine.text_cls(crops)
+    rec, _ = engine.text_rec(crops, True)
+    rec = engine.cal_rec_boxes(crops, quads, rec)
+    out = []
+    for quad, (text, score, words, *rest) in zip(quads, rec, strict=True):
+        if float(score) < engine.text_score:
+            continue
+        if words is not None and len(words):
+            words = (np.asarray(words, dtype=np.float32) * back).astype(np.int32).tolist()
+        out.append([(quad * back).tolist(), text, score, words, *rest])
+    return out
+
+
 def recognise(img: Image.Image) -> list[OcrBox]:
     """Raw OCR boxes of an image (pixel coordinates); [] when nothing is found."""
     engine = get_engine()
@@ -267,7 +323,7 @@ def recognise(img: Image.Image) -> list[OcrBox]:
         if fault == "error":
             raise RuntimeError(f"Traceback (most recent call last):\n  {FAULT_ENV}=error\n"
                                "[ONNXRuntimeError] : 1 : FAIL : std::bad_alloc")
-        result, _ = engine(np.asarray(img.convert("RGB")), return_word_box=True)
+        result = _read(engine, np.asarray(img.convert("RGB")))
     except MemoryError:
         raise
     except Exception as exc:  # rapidocr wraps an onnxruntime failure with its traceback as the message
