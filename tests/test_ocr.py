@@ -11,7 +11,7 @@ from docx import Document
 from PIL import Image, ImageDraw
 
 from pipeline.engine import RunOptions, run_batch
-from pipeline.extract import ExtractOptions, extract_file, ocr
+from pipeline.extract import ExtractOptions, extract_file, ocr, ocrfix
 from pipeline.extract.pdf import read_pdf
 
 try:
@@ -280,4 +280,4 @@ def test_square_characters_inside_words_stay_text():
     ],
 )
 def test_recogniser_slips(raw, fixed):
-    assert ocr.fix_text(raw) == fixed
+    assert ocrfix.fix_text(raw) == fixed

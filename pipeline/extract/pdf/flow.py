@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 from ...model import Block, Note, Provenance
 from .. import checkbox
-from ..ocr import fix_text as ocr_fix_text
+from ..ocrfix import fix_text as ocr_fix_text
 from .lines import (
     LONE,
     SUBSTITUTED_FONTS,
