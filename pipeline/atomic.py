@@ -24,14 +24,3 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
-
-
-def normal_permissions(root: Path) -> None:
-    """Temp files are created owner-only; published outputs get the usual umask-based modes."""
-    umask = os.umask(0)
-    os.umask(umask)
-    for dirpath, dirnames, filenames in os.walk(root):
-        for name in dirnames:
-            os.chmod(os.path.join(dirpath, name), 0o777 & ~umask)
-        for name in filenames:
-            os.chmod(os.path.join(dirpath, name), 0o666 & ~umask)

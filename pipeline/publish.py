@@ -21,7 +21,6 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-from .atomic import normal_permissions
 from .config import Rules
 from .model import BatchResult
 from .report import Prepared, make_output_worker, write_outputs
@@ -187,6 +186,17 @@ def publish_outputs(result: BatchResult, out_dir: Path, rules: Rules, prepared: 
         shutil.rmtree(staging, ignore_errors=True)
     return {k: out_dir / Path(v).relative_to(staging) if Path(v).is_relative_to(staging) else Path(v)
             for k, v in staged.items()}
+
+
+def normal_permissions(root: Path) -> None:
+    """Temp files are created owner-only; published outputs get the usual umask-based modes."""
+    umask = os.umask(0)
+    os.umask(umask)
+    for dirpath, dirnames, filenames in os.walk(root):
+        for name in dirnames:
+            os.chmod(os.path.join(dirpath, name), 0o777 & ~umask)
+        for name in filenames:
+            os.chmod(os.path.join(dirpath, name), 0o666 & ~umask)
 
 
 def _swap_dirs(new: Path, dest: Path) -> None:

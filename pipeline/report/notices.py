@@ -7,8 +7,9 @@ dismissed in a second table for the applicant to check, and ends with the reply-
 contact placeholders and the closing text from the rules file's `[notice]` table.
 
 Only results.json's content is read; the file names are the reports' (sanitised, unique), with
-.docx. The notices are built in a private folder inside OUT and moved into place as a whole, so
-a run never leaves a mix of old and new notices.
+.docx. A run makes them with its other outputs (`report.write_outputs`: planned here, a share
+rendered by the output processes) in its staging folder, swapped into OUT with the reports, so a
+run never leaves a mix of old and new notices.
 """
 
 from __future__ import annotations
@@ -17,10 +18,8 @@ import functools
 import hashlib
 import io
 import json
-import os
 import re
 import shutil
-import tempfile
 import tomllib
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -32,7 +31,6 @@ from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml.ns import qn
 from docx.shared import Cm, Pt
 
-from ..atomic import normal_permissions
 from ..cache import ResultCache
 from ..config import DEFAULT_RULES, Rules, compiled
 from ..decisions import counts
@@ -264,24 +262,6 @@ def write_notice_plans(plans: list[NoticePlan], out_dir: Path) -> Path:
             assert plan.doc is not None
             (folder / plan.name).write_bytes(plan.doc)
     return folder
-
-
-def write_notices(data: dict[str, Any], out_dir: Path, rules: Rules, cache: ResultCache | None = None,
-                  ) -> list[Path]:
-    """Replace OUT/notices with a notice for every submission that needs one, all made in this
-    process; returns their paths. (A run makes them with its other outputs: report.write_outputs.)"""
-    # `.staging-<pid>-…`: what a killed run leaves is removed by the next run (publish.clean_stale).
-    staging = Path(tempfile.mkdtemp(prefix=f".staging-{os.getpid()}-notices-", dir=out_dir))
-    try:
-        plans = plan_notices(data, rules, cache)
-        render_notice_plans(plans, rules, data.get("run") or {}, cache)
-        folder = write_notice_plans(plans, staging)
-        normal_permissions(folder)
-        remove_notices(out_dir)
-        os.replace(folder, out_dir / FOLDER)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
-    return [out_dir / FOLDER / p.name for p in plans]
 
 
 def remove_notices(out_dir: Path) -> None:
