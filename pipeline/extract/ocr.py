@@ -215,15 +215,20 @@ REC_SIDE = 2000
 DET_SIDE = 2000
 
 
-def _fit(arr: np.ndarray, side: int) -> tuple[np.ndarray, float]:
-    """`arr` reduced (area-averaged) so that its longest side is at most `side`, and the scale."""
+def _shrink(arr: np.ndarray, s: float) -> np.ndarray:
+    """`arr` scaled by `s` (area-averaged) when `s` < 1, else `arr` itself."""
     import cv2
 
-    h, w = arr.shape[:2]
-    s = min(1.0, side / max(h, w, 1))
     if s >= 1.0:
-        return arr, 1.0
-    return cv2.resize(arr, (max(1, round(w * s)), max(1, round(h * s))), interpolation=cv2.INTER_AREA), s
+        return arr
+    h, w = arr.shape[:2]
+    return cv2.resize(arr, (max(1, round(w * s)), max(1, round(h * s))), interpolation=cv2.INTER_AREA)
+
+
+def _fit(arr: np.ndarray, side: int) -> tuple[np.ndarray, float]:
+    """`arr` reduced so that its longest side is at most `side`, and the scale."""
+    s = min(1.0, side / max(*arr.shape[:2], 1))
+    return _shrink(arr, s), s
 
 
 def _read(engine, page: np.ndarray) -> list:
@@ -379,15 +384,11 @@ def _red(img: Image.Image) -> np.ndarray:
 def _text_lines(red: np.ndarray) -> tuple[list[tuple[float, float, float, float, float]], float]:
     """Text boxes of the detector on a small copy of the page: (cx, cy, long, short, angle) in the
     page's pixels, angle of the long edge in degrees (image y down, -90..90], and the scale used."""
-    import cv2
-
     engine = get_engine()
     if engine is None:
         raise RuntimeError(_engine_error or "OCR engine unavailable")
     s = min(1.0, _ORIENT_SIDE / max(1, min(red.shape)))
-    small = red if s >= 1.0 else cv2.resize(
-        red, (max(1, round(red.shape[1] * s)), max(1, round(red.shape[0] * s))), interpolation=cv2.INTER_AREA
-    )
+    small = _shrink(red, s)
     try:
         quads, _ = engine.text_det(np.ascontiguousarray(np.stack([small] * 3, axis=-1)))
     except MemoryError:

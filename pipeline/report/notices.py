@@ -159,13 +159,12 @@ def render_notice(sub: dict[str, Any], rules: Rules, run: dict[str, Any]) -> byt
 
     must = problems_of(sub)
     doc.add_paragraph().add_run(f"须补正的问题（共 {len(must)} 项）").bold = True
-    grid = doc.styles["Table Grid"]  # looked up by name once, not per table
-    _table(doc, grid, [(problem_text(f), where_text(f, rules), action_text(f, settings)) for f in must])
+    _table(doc, [(problem_text(f), where_text(f, rules), action_text(f, settings)) for f in must])
     warnings = problems_of(sub, ("warning",))
     if warnings:
         doc.add_paragraph()
         doc.add_paragraph().add_run(settings.get("warnings_intro") or "请一并核对：").bold = True
-        _table(doc, grid, [(problem_text(f), where_text(f, rules), action_text(f, settings)) for f in warnings])
+        _table(doc, [(problem_text(f), where_text(f, rules), action_text(f, settings)) for f in warnings])
 
     doc.add_paragraph()
     doc.add_paragraph(f"回复期限：请于收到本通知之日起 {settings.get('reply_days')} 日内"
@@ -182,9 +181,9 @@ def render_notice(sub: dict[str, Any], rules: Rules, run: dict[str, Any]) -> byt
     return buf.getvalue()
 
 
-def _table(doc: Any, style: Any, rows: list[tuple[str, str, str]]) -> None:
+def _table(doc: Any, rows: list[tuple[str, str, str]]) -> None:
     table = doc.add_table(rows=1, cols=len(PROBLEM_HEADERS))
-    table.style = style
+    table.style = "Table Grid"
     table.autofit = False
     for cell, text in zip(table.rows[0].cells, PROBLEM_HEADERS, strict=True):
         cell.text = ""
